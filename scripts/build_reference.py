@@ -1,0 +1,935 @@
+#!/usr/bin/env python3
+"""Build rules/default/vendors.toml and rules/default/incidents.toml from the research fact sheets.
+
+Run from anywhere (paths default relative to the repository root):
+
+    python scripts/build_reference.py [--shared ../shared] [--out-dir rules/default]
+
+Inputs (under ``<shared>``):
+
+* ``research/vendors.csv`` -- vendor registry fact sheet (87 rows).
+* ``research/incidents.csv`` -- evidence-graded incident list (46 rows).
+* ``data/incidents/CISSM-export_from-RData.csv`` -- the CISSM Cyber Attacks Database
+  export. Some vendor rows cite "CISSM Cyber Attacks Database row '<org>' <YYYY-MM>"
+  instead of a URL; the build resolves such a citation to that row's ``source_url``.
+* ``data/countries/country-codes.csv`` -- valid ISO 3166-1 alpha-2 codes.
+
+Stdlib only. Deterministic: the same inputs give byte-identical output. What the build
+leaves out (vendors, incidents, vendor names in incidents, country markers) is printed
+on stderr.
+
+What ships, and what does not
+-----------------------------
+The fact sheets mark claims with no source found as ``[unverified]``. None of those
+claims ships:
+
+* aliases, parents and state-control clauses that carry the mark are dropped; a
+  parenthesis carrying the mark is cut from its clause;
+* a vendor row ships only if at least one source URL remains (the research found no
+  source at all for ~26 rows, mostly "general knowledge"); rows whose seat is not a
+  valid alpha-2 code are skipped;
+* a vendor's ``state_control`` falls back to ``unknown`` when every clause supporting
+  it was unverified, or when the row's source says its ownership is unverified;
+* incidents without any source URL are skipped, and so are incidents whose vendor
+  field names no vendor of the registry, unless ``INCIDENT_EXTRAS`` records an honest
+  attribution for them (the African Union headquarters case).
+
+Incident summaries are written anew in ``SUMMARIES`` (at most 400 characters) from the
+fact sheet's longer text; a new incident row stops the build until it has one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import csv
+import hashlib
+import re
+import sys
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+VENDORS_CSV = Path("research/vendors.csv")
+INCIDENTS_CSV = Path("research/incidents.csv")
+CISSM_CSV = Path("data/incidents/CISSM-export_from-RData.csv")
+COUNTRY_CODES_CSV = Path("data/countries/country-codes.csv")
+
+EDITION = "2026-04"
+PUBLISHED = "2026-04-30"
+SCHEMA_VERSION = 1
+UNVERIFIED = "[unverified]"
+MAX_SUMMARY = 400
+# Latin-script aliases of one or two characters ("PT", "Mi") would match unrelated
+# supplier names (Indonesian "PT ..." companies, for one), so they are not shipped.
+# Native-script names such as 华为 are kept whatever their length.
+MIN_ALIAS_LEN = 3
+
+GRADES = ("alleged", "reported", "denied", "audited", "confirmed")
+
+# CSV state_control keyword -> shipped enum. The CSV scale (vendors-incidents.md) has
+# none / minority / majority / controlled / unknown. "majority" means state bodies hold
+# more than half the equity, i.e. the vendor is state-owned; the rest map one to one.
+STATE_CONTROL = {
+    "none": "none",
+    "minority": "minority",
+    "controlled": "controlled",
+    "majority": "state_owned",
+    "unknown": "unknown",
+}
+NO_SOURCED_OWNERSHIP = "No sourced statement on ownership."
+
+# Rows left out although a URL remains, with the reason.
+EXCLUDED_VENDORS = {
+    "Idemia": (
+        "its only URL describes IN Groupe; the sale of IDEMIA Smart Identity to IN Groupe "
+        "and IDEMIA's owner are unverified, so no shipped fact about IDEMIA has a source"
+    ),
+}
+
+# state_control where clause-dropping alone would leave a claim the remaining text does
+# not support: name -> (enum, note).
+STATE_CONTROL_OVERRIDES = {
+    # "minority" rested on a golden share whose conclusion is unverified.
+    "Tencent Cloud": (
+        "unknown",
+        "Privately held and listed; a state 'golden share' in a mainland Tencent unit was "
+        "reported as under discussion in 2023, but not whether it was concluded.",
+    ),
+    # "minority" rested on e& being state-controlled, which the e& row marks unverified.
+    "Vodafone": (
+        "unknown",
+        "UAE operator e& became the largest shareholder, with about 14% by 2023.",
+    ),
+}
+
+# Parent fixes: name -> (parent, parent_country); None drops the key.
+PARENT_OVERRIDES: dict[str, tuple[str | None, str | None]] = {
+    # "SASAC" is the same claim as the state control, which is unverified.
+    "China Electronics Corporation (CEC)": (None, None),
+    # CSV parent_country is "US; DE": the CIA and the BND; the BND left about 1993 and
+    # the CIA stayed owner until the 2018 sale. One code is kept: the last owner's.
+    "Crypto AG (historic)": (
+        "CIA and BND (covert owners through a Liechtenstein foundation; BND left about 1993)",
+        "US",
+    ),
+}
+
+# Shareholders that are states, state bodies or parents, where the CSV documents a
+# percentage: name -> [(holder country, percentage text as in the CSV, holder)].
+# The percentage text must appear in the vendor's state_control text after unverified
+# clauses are removed (checked), so no unverified percentage can ship. Where the CSV gives
+# several years, the latest is used; a range gives its lower bound.
+SHAREHOLDERS = {
+    "ZTE": [("CN", "20%", "Zhongxingxin Telecom (largest shareholder)")],
+    "Hikvision": [("CN", "38.88%", "CETC via CETHIK")],
+    "Dahua": [("CN", "8.8%", "China Mobile (state-owned), via China Mobile Capital")],
+    "Thales": [("FR", "25-27%", "French state")],
+    "T-Systems": [("DE", "28%", "German federal government and KfW, in parent Deutsche Telekom")],
+    "Orange Business": [
+        ("FR", "13.4%", "French state (APE), in parent Orange SA"),
+        ("FR", "9.6%", "Bpifrance, in parent Orange SA"),
+    ],
+    "Telefonica Tech": [
+        ("ES", "10%", "SEPI (Spanish state holding company), in parent Telefónica SA"),
+        ("SA", "4.9%", "stc (majority-owned by Saudi PIF), in parent Telefónica SA"),
+    ],
+    "Rostelecom": [
+        ("RU", "48.71%", "Rosimushchestvo (Federal Agency for State Property Management)"),
+        ("RU", "4.29%", "VEB (state development corporation)"),
+    ],
+    "NTT Data": [("JP", "34%", "Japan Ministry of Finance, in parent NTT")],
+    "Aselsan": [("TR", "74.2%", "Turkish Armed Forces Foundation (TSKGV)")],
+    "Türk Telekom": [("TR", "55%", "Turkey Wealth Fund")],
+    "Turkcell": [("TR", "26.2%", "Turkey Wealth Fund")],
+    "stc": [("SA", "62%", "Public Investment Fund (PIF)")],
+}
+
+# Incident vendor names (after removing parentheses) that differ from every registry
+# name and alias.
+INCIDENT_VENDOR_NAMES = {
+    "China Telecom": "China Telecom Global",  # row names the group and its US arm CTA
+}
+
+# Optional keys per incident id. `states`: the states whose agencies are said to have
+# accessed the data (for host-state rows, the buying state itself). `attribution`: who
+# did what, where the vendor list alone would mislead.
+HOST_STATE = "host-state surveillance with vendor staff or systems; no foreign-state access shown"
+INCIDENT_EXTRAS: dict[str, dict[str, object]] = {
+    "2018-01-26-unattributed-et": {
+        "attribution": "Chinese-supplied ICT in a China-built building; no vendor named in the sources",
+        "states": ["CN"],
+    },
+    "2019-08-14-huawei-ug": {"attribution": HOST_STATE, "states": ["UG", "ZM"]},
+    "2019-04-24-ceiec-ec": {"attribution": HOST_STATE, "states": ["EC"]},
+    "2018-11-14-zte-ve": {"attribution": HOST_STATE, "states": ["VE"]},
+    "2020-11-30-ceiec-ve": {"attribution": HOST_STATE, "states": ["VE"]},
+    "2017-10-05-kaspersky-us": {
+        "attribution": "Russian state hackers, per unnamed US officials; the vendor denies helping any government",
+        "states": ["RU"],
+    },
+    "2017-10-10-kaspersky-ru": {
+        "attribution": "Russian government hackers, per Israeli intelligence officers who had hacked the vendor",
+        "states": ["RU"],
+    },
+    "2024-11-13-cisco-us": {
+        "attribution": "PRC-affiliated actors (Salt Typhoon), per FBI and CISA; the vendor's devices were exploited",
+        "states": ["CN"],
+    },
+    "2024-04-02-microsoft-us": {
+        "attribution": "China-linked actor Storm-0558, per the US Cyber Safety Review Board",
+        "states": ["CN"],
+    },
+    "2018-12-hewlett-packard-enterprise-world": {
+        "attribution": "APT10, charged by the US as working with China's Ministry of State Security; the providers were victims",
+        "states": ["CN"],
+    },
+    "2018-10-china-telecom-global-us": {
+        "attribution": "researchers argued the diversions through China were deliberate; the motive is unconfirmed",
+        "states": ["CN"],
+    },
+    "2020-12-solarwinds-us": {
+        "attribution": "attributed to Russia's foreign intelligence service (SVR); the vendors were compromised",
+        "states": ["RU"],
+    },
+    "2020-02-11-crypto-ag-historic-world": {
+        "attribution": "the vendor was covertly owned by US and West German intelligence",
+        "states": ["US", "DE"],
+    },
+    "2015-02-19-thales-world": {
+        "attribution": "NSA and GCHQ hacked Gemalto (now Thales); the vendor was the victim",
+        "states": ["US", "GB"],
+    },
+    "2006-02-02-ericsson-gr": {
+        "attribution": "perpetrators never officially identified; the vendors' lawful-intercept functions were abused",
+    },
+    "2022-05-02-nso-group-es": {
+        "attribution": "spyware sold to governments; the Spanish government named no culprit",
+    },
+    "2025-05-15-microsoft-nl": {
+        "attribution": "US sanctions led to loss of service; a cut-off, not data access",
+    },
+    "2025-06-10-microsoft-fr": {
+        "attribution": "legal exposure to US orders under the CLOUD Act; no access event",
+    },
+}
+
+# Own-words summaries, at most 400 characters, keyed by incident id.
+SUMMARIES = {
+    "2018-01-26-unattributed-et": (
+        "Le Monde Afrique, citing unnamed African Union staff, reported that data on servers in "
+        "the China-built AU headquarters in Addis Ababa had been copied nightly to servers in "
+        "Shanghai from 2012 to 2017, and that hidden microphones were found. China and the AU "
+        "rejected the report; Chinese officials later said an AU audit found nothing to back it."
+    ),
+    "2020-08-11-huawei-pg": (
+        "A 2019 review commissioned by PNG's National Cyber Security Centre and paid for by "
+        "Australia found that the Huawei-built, China Exim-financed National Data Centre used "
+        "broken 3DES encryption and end-of-life firewalls, with core switches outside the "
+        "firewalls, so data flows could easily be intercepted. Huawei said it met the "
+        "customer's requirements."
+    ),
+    "2019-08-14-huawei-ug": (
+        "The Wall Street Journal, citing security officials and police documents, reported that "
+        "Huawei technicians helped Ugandan police break into an opposition leader's WhatsApp "
+        "chats in 2018 and helped Zambian authorities reach opposition bloggers' phones and "
+        "pages. Huawei denied it."
+    ),
+    "2021-04-huawei-nl": (
+        "De Volkskrant revealed a secret 2010 Capgemini report for KPN finding that Huawei staff "
+        "in the Netherlands and China could listen in on KPN mobile calls, including the prime "
+        "minister's, without control, and see which numbers were under lawful interception. "
+        "KPN and Huawei said no unauthorised access took place."
+    ),
+    "2019-04-30-huawei-it": (
+        "Bloomberg reported Vodafone Italy security documents from 2009 and 2011 showing an "
+        "undeclared telnet service in Huawei home routers that remained after Huawei said it "
+        "was removed, plus weaknesses in fixed-network equipment. Both firms called it a "
+        "diagnostic function, fixed by 2012, with no sign of unauthorised access."
+    ),
+    "2018-07-19-huawei-gb": (
+        "The fourth HCSEC Oversight Board report found that shortcomings in Huawei's "
+        "engineering had created new risks in UK networks; only one of four products could be "
+        "rebuilt reproducibly from source, so the board gave only limited assurance that the "
+        "risks were mitigated."
+    ),
+    "2019-03-28-huawei-gb": (
+        "The fifth HCSEC Oversight Board report found serious defects in Huawei's software "
+        "engineering that significantly increased risk to UK operators, no material progress "
+        "since 2018, and again gave only limited assurance. Huawei pointed to a US$2bn "
+        "engineering overhaul."
+    ),
+    "2020-09-huawei-gb": (
+        "The sixth HCSEC Oversight Board report found HCSEC's capability improved and its "
+        "independence from Huawei sound, but still found worrying defects in Huawei's software "
+        "development and could give only limited assurance for equipment in UK networks."
+    ),
+    "2017-09-13-kaspersky-us": (
+        "DHS Binding Operational Directive 17-01 ordered US federal civilian agencies to find and "
+        "remove Kaspersky products, citing the privileges of antivirus software, ties between "
+        "some staff and Russian intelligence, and Russian laws that can compel assistance. No "
+        "technical evidence was published; Kaspersky denied improper ties."
+    ),
+    "2017-10-05-kaspersky-us": (
+        "The Wall Street Journal, citing unnamed officials, reported that Russian state hackers "
+        "stole classified NSA material in 2015 from a contractor's home computer after spotting "
+        "it through his Kaspersky antivirus. Kaspersky said its software had uploaded the files "
+        "as suspected malware, that they were deleted, and denied helping any government."
+    ),
+    "2017-10-10-kaspersky-ru": (
+        "The New York Times reported that Israeli intelligence officers who had hacked "
+        "Kaspersky's network in 2014 told the US they had watched Russian government hackers "
+        "use Kaspersky software to search computers for US intelligence material."
+    ),
+    "2024-06-20-kaspersky-us": (
+        "The US Commerce Department's first final determination under EO 13873 barred Kaspersky "
+        "from providing antivirus and security software and services to US persons, citing "
+        "undue risk from Russian jurisdiction over the firm and its software's privileged "
+        "access; Kaspersky entities were also added to the Entity List."
+    ),
+    "2022-11-25-hikvision-us": (
+        "FCC order 22-84 barred new equipment authorisations for Covered List gear: all new "
+        "Huawei and ZTE telecom equipment, and Hikvision, Dahua and Hytera surveillance and "
+        "radio gear unless shown not to serve public-safety, government or critical-"
+        "infrastructure uses. Based on a national-security risk finding, not an access incident."
+    ),
+    "2021-09-18-hikvision-world": (
+        "Hikvision disclosed CVE-2021-36260, an unauthenticated command-injection flaw in over 80 "
+        "camera models giving full remote control, reportedly present since 2016. CISA listed "
+        "it as actively exploited and botnets used it; in 2022 over 80,000 cameras in more than "
+        "100 countries were still unpatched. No state actor was named."
+    ),
+    "2017-03-05-dahua-world": (
+        "A researcher disclosed that many Dahua cameras and recorders handed their user database "
+        "with password hashes to anyone who asked, and that a hash alone gave administrator "
+        "access; he called it a deliberate backdoor. Dahua patched 11 products the next day, "
+        "many devices stayed exposed, and other experts saw a severe flaw, not proof of intent."
+    ),
+    "2017-03-07-zte-us": (
+        "ZTE agreed to plead guilty to shipping US-origin items to Iran in breach of sanctions, "
+        "to obstruction of justice and to a false statement, with US$1.19bn in combined US "
+        "penalties; the plea said top management approved the scheme. Relevant as the vendor's "
+        "record with regulators, not as data access."
+    ),
+    "2018-12-17-huawei-cz": (
+        "The Czech cyber-security agency NÚKIB formally warned that Huawei and ZTE software and "
+        "hardware are a security threat, citing Chinese laws that oblige firms to cooperate with "
+        "intelligence services; operators of critical systems had to assess and address the "
+        "risk. Huawei disputed the warning."
+    ),
+    "2021-09-21-xiaomi-lt": (
+        "Lithuania's National Cyber Security Centre found that a Xiaomi phone downloaded a list "
+        "of 449 politically sensitive terms for a censorship function that could be switched "
+        "on remotely, and sent usage data to Singapore; it also reported security risks in a "
+        "Huawei model. Huawei denied the findings."
+    ),
+    "2018-08-23-huawei-au": (
+        "Australia's 5G security guidance said vendors likely to be subject to extrajudicial "
+        "directions from a foreign government posed a risk no technical controls could reduce "
+        "enough, which in effect excluded Huawei and ZTE from 5G. Based on legal-environment "
+        "risk, not an incident."
+    ),
+    "2025-07-15-microsoft-us": (
+        "ProPublica reported that for about a decade Microsoft had China-based engineers "
+        "maintain US Defense Department cloud systems, including sensitive Azure Government "
+        "data, through cleared US 'digital escorts' who typed in their commands. Microsoft said "
+        "it had disclosed the model and stopped using China-based staff for DoD work."
+    ),
+    "2024-11-13-cisco-us": (
+        "FBI and CISA stated that PRC-affiliated actors (Salt Typhoon) broke into several US "
+        "telecom companies, took call records, read some officials' communications and copied "
+        "data on lawful-intercept requests. Cisco Talos found entry mostly through stolen "
+        "credentials, in one case likely through an old Cisco flaw, CVE-2018-0171."
+    ),
+    "2024-04-02-microsoft-us": (
+        "The US Cyber Safety Review Board found that China-linked Storm-0558 used a stolen "
+        "Microsoft signing key to forge tokens and read the Exchange Online and Outlook.com mail "
+        "of 22 organisations and over 500 people in 2023, including senior US officials; it "
+        "called the intrusion preventable and Microsoft's security culture inadequate."
+    ),
+    "2018-12-hewlett-packard-enterprise-world": (
+        "'Cloud Hopper': the US charged two APT10 hackers linked to China's Ministry of State "
+        "Security with breaking into managed IT service providers and using that access to "
+        "reach their clients, including government bodies. The providers are victims as coded "
+        "in the CISSM database from press reports. China denied involvement."
+    ),
+    "2014-02-06-huawei-in": (
+        "India opened an inquiry after a media report alleged that Huawei had hacked a network "
+        "of the state-owned carrier BSNL. Huawei denied it, and no public finding was located."
+    ),
+    "2018-10-china-telecom-global-us": (
+        "Researchers described 2016-17 episodes in which internet traffic between networks in "
+        "North America, Europe and Asia was routed through China via China Telecom's North "
+        "American points of presence, and argued this was deliberate. An analyst confirmed the "
+        "misroutes but not the motive; China Telecom Americas blamed routine errors."
+    ),
+    "2019-04-24-ceiec-ec": (
+        "A New York Times investigation found that Ecuador's ECU-911 camera system, installed "
+        "from 2011 by CEIEC and Huawei with Chinese loans and no public tender, also fed footage "
+        "to the domestic intelligence agency that had harassed opponents. Huawei said it does "
+        "not set policy on how its technology is used; CEIEC did not reply."
+    ),
+    "2018-11-14-zte-ve": (
+        "Reuters reported that Venezuela hired ZTE to build the database behind the 'Fatherland "
+        "Card', holding family, income, health, party and voting data, and that a ZTE team "
+        "worked inside the state telecom unit running it; the data was used to check how state "
+        "employees voted."
+    ),
+    "2020-11-30-ceiec-ve": (
+        "The US Treasury sanctioned CEIEC for helping the Maduro government restrict the "
+        "internet and run digital surveillance against opponents, saying it supplied the state "
+        "telecom operator with internet-control technology, training and staff. A unilateral "
+        "designation; no public rebuttal from CEIEC was found."
+    ),
+    "2022-05-02-nso-group-es": (
+        "Spain's government said Pegasus spyware had infected the phones of Prime Minister Pedro "
+        "Sánchez and the defence minister in 2021 and that data was taken; it called the "
+        "intrusions illicit and external and named no culprit."
+    ),
+    "2022-11-14-pushwoosh-us": (
+        "Reuters found that Pushwoosh, whose code sits in thousands of apps, presented itself as "
+        "American but is registered in Novosibirsk, Russia; the CDC and the US Army removed apps "
+        "containing it. Reuters found no evidence of data misuse, and the founder denied any "
+        "Russian government link."
+    ),
+    "2013-07-27-lenovo-au": (
+        "The Australian Financial Review reported that Five Eyes intelligence agencies had long "
+        "barred Lenovo computers from their secret networks after tests allegedly found "
+        "hardware and firmware back doors. Australia's Defence department denied a formal ban; "
+        "the US State Department had limited Lenovo PCs to unclassified systems in 2006."
+    ),
+    "2021-02-17-nuctech-lt": (
+        "Lithuania's government blocked its airports operator from signing a baggage-scanner "
+        "contract won by Nuctech's Dutch subsidiary, citing classified national-security advice; "
+        "a parliamentary committee chair said such equipment could pass passenger data to "
+        "Chinese authorities. Nuctech said it did not understand the concern."
+    ),
+    "2022-11-24-hikvision-gb": (
+        "The UK Cabinet Office told departments to stop installing, on sensitive sites, "
+        "surveillance cameras from companies subject to China's National Intelligence Law, and "
+        "not to connect existing ones to core networks. The order names no company; Hikvision "
+        "and Dahua were named by MPs. A risk review, not an incident."
+    ),
+    "2019-06-04-yandex-ru": (
+        "RBC reported that the FSB had asked Yandex for keys to decrypt Yandex.Mail and "
+        "Yandex.Disk traffic under Russia's 2016 rules for information dissemination "
+        "organisers, and that Yandex had not handed them over; a compromise on compliance was "
+        "reported days later, on terms not made public."
+    ),
+    "2025-06-10-microsoft-fr": (
+        "Under oath before a French Senate inquiry, Microsoft France's director of public and "
+        "legal affairs said he could not guarantee that French data hosted in the EU would "
+        "never be handed to US authorities without French consent, because Microsoft must obey "
+        "valid US orders under the CLOUD Act; he said it had not happened so far."
+    ),
+    "2025-05-15-microsoft-nl": (
+        "The AP reported, citing ICC staff, that after the US sanctioned International Criminal "
+        "Court prosecutor Karim Khan in February 2025, Microsoft cancelled his email account and "
+        "he moved to a Swiss provider; Microsoft did not comment."
+    ),
+    "2006-02-02-ericsson-gr": (
+        "Greece disclosed that about 100 mobile numbers, including the prime minister's, were "
+        "tapped on Vodafone Greece's network in 2004-05 by rogue software that switched on "
+        "lawful-intercept functions in Ericsson exchanges without logs. The regulator fined "
+        "Vodafone EUR 76m and Ericsson Hellas EUR 7.36m; both appealed."
+    ),
+    "2020-02-11-crypto-ag-historic-world": (
+        "The Washington Post, ZDF and SRF revealed from CIA and BND documents that Crypto AG was "
+        "secretly owned by the CIA and West Germany's BND from about 1970 and sold weakened "
+        "cipher machines to governments in over 100 countries so the agencies could read their "
+        "traffic; a Swiss parliamentary report confirmed the case in 2020."
+    ),
+    "2015-02-19-thales-world": (
+        "The Intercept, using Snowden documents, reported that NSA and GCHQ hacked the network "
+        "of Gemalto, the largest SIM-card maker and now part of Thales, around 2010-11 and stole "
+        "SIM encryption keys in bulk, letting them decrypt mobile communications without the "
+        "carriers' help. Gemalto said it was unaware and investigating."
+    ),
+    "2020-12-solarwinds-us": (
+        "A supply-chain compromise of SolarWinds Orion updates, attributed to Russia's SVR, gave "
+        "access to US federal networks including Treasury, Justice (whose Office 365 mail was "
+        "read), Homeland Security, State and Energy, and to firms including Microsoft, which "
+        "confirmed its own network was breached."
+    ),
+    "2022-03-15-kaspersky-de": (
+        "Germany's BSI formally warned users to replace Kaspersky antivirus, reasoning that amid "
+        "Russia's war and threats against the EU, NATO and Germany a Russian vendor could "
+        "attack, be coerced, or be misused against its customers. No technical finding was "
+        "cited; Kaspersky called the decision political."
+    ),
+    "2023-06-15-huawei-eu": (
+        "In its second progress report on the EU 5G toolbox, the European Commission said Huawei "
+        "and ZTE pose materially higher risks than other 5G suppliers, called member-state "
+        "restrictions on them justified, and said it would avoid them in its own connectivity. "
+        "An EU-level act."
+    ),
+    "2020-07-14-huawei-gb": (
+        "After the NCSC advised that new US export rules would make oversight of Huawei "
+        "products much harder or impossible, the UK barred new Huawei 5G equipment after 2020 "
+        "and ordered all Huawei kit out of 5G networks by the end of 2027."
+    ),
+    "2024-04-16-g42-ae": (
+        "Microsoft invested US$1.5bn in Abu Dhabi's G42, chaired by the UAE national security "
+        "adviser, in a deal shaped with the US government: G42 agreed to drop Huawei and other "
+        "Chinese hardware, after US concern that it could give China access to sensitive "
+        "technology and data, and to run on Azure."
+    ),
+}
+
+_CISSM_CITATION = re.compile(r"CISSM Cyber Attacks Database row '([^']+)' (\d{4}-\d{2})")
+_URL = re.compile(r"https?://\S+")
+_UNVERIFIED_PAREN = re.compile(r"\s*\([^()]*\[unverified\][^()]*\)")
+_OWNERSHIP_UNVERIFIED = re.compile(r"ownership \[unverified\]|\[unverified\] ownership")
+_ANNOTATION_PAREN = re.compile(r"\s*\([a-z][^()]*\)")  # "(acquired 2019)", not "(USA)"
+_ANY_PAREN = re.compile(r"\s*\([^()]*\)")
+_DATE_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE_YEAR = re.compile(r"^(\d{4})$")
+
+
+def die(msg: str) -> None:
+    print(f"build_reference: error: {msg}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        die(f"input not found: {path}")
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- TOML output -----------------------------------------------------------------------
+
+
+def toml_str(s: str) -> str:
+    """A TOML basic string; non-ASCII is written as UTF-8 (valid TOML), controls escaped."""
+    out = ['"']
+    for c in s:
+        if c == '"':
+            out.append('\\"')
+        elif c == "\\":
+            out.append("\\\\")
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return toml_str(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, Decimal):
+        text = format(v, "f")
+        return text if "." in text else text + ".0"
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def toml_table_entry(header: str, fields: dict[str, object]) -> list[str]:
+    lines = [f"[[{header}]]"]
+    for key, value in fields.items():
+        if isinstance(value, list) and value:
+            if len(f"{key} = {toml_value(value)}") <= 100:
+                lines.append(f"{key} = {toml_value(value)}")
+            else:
+                lines.append(f"{key} = [")
+                lines += [f"    {toml_value(x)}," for x in value]
+                lines.append("]")
+        else:
+            lines.append(f"{key} = {toml_value(value)}")
+    return lines
+
+
+def toml_meta(name: str, meta: dict[str, str]) -> list[str]:
+    return [f"[{name}]"] + [f"{k} = {toml_value(v)}" for k, v in meta.items()]
+
+
+# --- shared helpers --------------------------------------------------------------------
+
+
+def load_alpha2(path: Path) -> set[str]:
+    codes = {r["ISO3166-1-Alpha-2"].strip() for r in read_csv(path)}
+    return {c for c in codes if re.fullmatch(r"[A-Z]{2}", c)}
+
+
+def load_cissm(path: Path) -> dict[tuple[str, str], list[str]]:
+    index: dict[tuple[str, str], list[str]] = {}
+    for r in read_csv(path):
+        key = (r["organization"].strip(), r["year_month"].strip())
+        url = r["source_url"].strip()
+        if url and url not in index.setdefault(key, []):
+            index[key].append(url)
+    return index
+
+
+def clean_url(url: str) -> str:
+    url = url.rstrip(".,;")
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1]
+    return url
+
+
+def extract_sources(field: str, cissm: dict[tuple[str, str], list[str]], where: str) -> list[str]:
+    """URLs of a ' ; '-separated source field, with CISSM row citations resolved."""
+    out: list[str] = []
+    for part in field.split(" ; "):
+        found = [clean_url(u) for u in _URL.findall(part)]
+        for m in _CISSM_CITATION.finditer(part):
+            urls = cissm.get((m.group(1), m.group(2)))
+            if not urls:
+                die(f"{where}: CISSM row {m.group(1)!r} {m.group(2)} not found")
+            found += urls
+        for url in found:
+            if url not in out:
+                out.append(url)
+    return out
+
+
+def drop_unverified(text: str) -> str:
+    """Remove parentheses and ';'-clauses that carry the unverified mark."""
+    text = _UNVERIFIED_PAREN.sub("", text)
+    clauses = [c.strip() for c in text.split(";")]
+    kept = [c for c in clauses if c and UNVERIFIED not in c]
+    return "; ".join(kept)
+
+
+def sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def normalise(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+# --- vendors ---------------------------------------------------------------------------
+
+
+def build_vendors(
+    rows: list[dict[str, str]],
+    alpha2: set[str],
+    cissm: dict[tuple[str, str], list[str]],
+    report: list[str],
+) -> list[dict[str, object]]:
+    vendors: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for row in rows:
+        name = row["name"].strip()
+        if name in seen:
+            die(f"vendors.csv: duplicate name {name!r}")
+        seen.add(name)
+        seat = row["seat"].strip()
+        if seat not in alpha2:
+            report.append(f"vendor left out: {name} (seat {seat!r} is not an ISO alpha-2 code)")
+            continue
+        if name in EXCLUDED_VENDORS:
+            report.append(f"vendor left out: {name} ({EXCLUDED_VENDORS[name]})")
+            continue
+        sources = extract_sources(row["source"], cissm, f"vendors.csv {name}")
+        if not sources:
+            report.append(f"vendor left out: {name} (no source URL: {row['source'].strip()!r})")
+            continue
+
+        aliases: list[str] = []
+        for alias in row["aliases"].split(";"):
+            alias = _ANNOTATION_PAREN.sub("", alias).strip()
+            if alias.isascii() and len(alias) < MIN_ALIAS_LEN:
+                report.append(f"vendor {name}: alias {alias!r} not shipped (too short to match safely)")
+            elif UNVERIFIED not in alias and alias != name and alias not in aliases:
+                aliases.append(alias)
+
+        ownership_unverified = bool(_OWNERSHIP_UNVERIFIED.search(row["source"]))
+        parent: str | None = row["parent"].strip()
+        parent_country: str | None = row["parent_country"].strip()
+        if (
+            not parent
+            or parent.casefold().startswith("none")
+            or UNVERIFIED in parent
+            or ownership_unverified
+        ):
+            parent, parent_country = None, None
+        if name in PARENT_OVERRIDES:
+            parent, parent_country = PARENT_OVERRIDES[name]
+        if parent is not None and parent_country not in alpha2:
+            die(f"vendors.csv {name}: parent country {parent_country!r} is not alpha-2; add a PARENT_OVERRIDES entry")
+
+        keyword, _, note_raw = row["state_control"].partition(":")
+        if keyword.strip() not in STATE_CONTROL:
+            die(f"vendors.csv {name}: state_control keyword {keyword.strip()!r} not in {sorted(STATE_CONTROL)}")
+        state_control = STATE_CONTROL[keyword.strip()]
+        note = drop_unverified(note_raw)
+        if ownership_unverified or not note:
+            state_control, note = "unknown", ""
+        if name in STATE_CONTROL_OVERRIDES:
+            state_control, note = STATE_CONTROL_OVERRIDES[name]
+        note = sentence(note) or NO_SOURCED_OWNERSHIP
+
+        shareholders = []
+        for country, pct, holder in SHAREHOLDERS.get(name, []):
+            if pct not in note or country not in alpha2:
+                die(f"vendors.csv {name}: shareholder {pct} of {holder!r} is not in the verified note")
+            low = pct.rstrip("%").split("-")[0]
+            shareholders.append({"country": country, "share": Decimal(low) / 100, "holder": holder})
+
+        entry: dict[str, object] = {"name": name, "aliases": aliases, "seat": seat}
+        if parent is not None:
+            entry["parent"] = parent
+            entry["parent_country"] = parent_country
+        entry["state_control"] = state_control
+        entry["state_control_note"] = note
+        if shareholders:
+            entry["shareholders"] = shareholders
+        entry["sectors"] = row["sector"].strip()
+        entry["sources"] = sources
+        for key, value in entry.items():
+            if UNVERIFIED in str(value):
+                die(f"vendors.csv {name}: {key} still carries the unverified mark")
+        vendors.append(entry)
+    for name in sorted(set(EXCLUDED_VENDORS) | set(STATE_CONTROL_OVERRIDES) | set(PARENT_OVERRIDES) | set(SHAREHOLDERS)):
+        if name not in seen:
+            die(f"override for {name!r}, which is not in vendors.csv")
+    return vendors
+
+
+def vendor_index(vendors: list[dict[str, object]]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for v in vendors:
+        name = str(v["name"])
+        names = [name, *v["aliases"]]  # type: ignore[misc]
+        for n in names:
+            for key in {normalise(n), normalise(_ANY_PAREN.sub("", n))}:
+                if index.setdefault(key, name) != name:
+                    die(f"vendor name or alias {n!r} matches both {index[key]!r} and {name!r}")
+    return index
+
+
+# --- incidents -------------------------------------------------------------------------
+
+
+def public_date(text: str) -> tuple[str, str]:
+    """(ISO date, precision): a partial date becomes the LAST day it can mean."""
+    if m := _DATE_DAY.match(text):
+        y, mo, d = map(int, m.groups())
+        calendar.monthrange(y, mo)  # validates the month
+        if not 1 <= d <= calendar.monthrange(y, mo)[1]:
+            die(f"incidents.csv: bad date {text!r}")
+        return text, "day"
+    if m := _DATE_MONTH.match(text):
+        y, mo = map(int, m.groups())
+        if not 1 <= mo <= 12:
+            die(f"incidents.csv: bad date {text!r}")
+        return f"{y:04d}-{mo:02d}-{calendar.monthrange(y, mo)[1]:02d}", "month"
+    if m := _DATE_YEAR.match(text):
+        return f"{m.group(1)}-12-31", "year"
+    die(f"incidents.csv: bad date {text!r}")
+    raise AssertionError
+
+
+def build_incidents(
+    rows: list[dict[str, str]],
+    alpha2: set[str],
+    index: dict[str, str],
+    cissm: dict[tuple[str, str], list[str]],
+    report: list[str],
+) -> list[dict[str, object]]:
+    incidents: list[dict[str, object]] = []
+    used_ids: set[str] = set()
+    for row in rows:
+        raw_date = row["date"].strip()
+        raw_vendor = row["vendor"].strip()
+        label = f"{raw_date} {raw_vendor!r}"
+        date, precision = public_date(raw_date)
+        grade = row["evidence_grade"].strip()
+        if grade not in GRADES:
+            die(f"incidents.csv {label}: grade {grade!r} not in {GRADES}")
+
+        vendors: list[str] = []
+        for token in raw_vendor.split(";"):
+            token = token.strip()
+            if UNVERIFIED in token:
+                report.append(f"incident {raw_date}: vendor {token!r} dropped (unverified)")
+                continue
+            bare = _ANY_PAREN.sub("", token).strip()
+            bare = INCIDENT_VENDOR_NAMES.get(bare, bare)
+            name = index.get(normalise(bare))
+            if name is None:
+                report.append(f"incident {raw_date}: vendor {token!r} dropped (not in the vendor registry)")
+            elif name not in vendors:
+                vendors.append(name)
+
+        countries: list[str] = []
+        markers: list[str] = []
+        for code in (c.strip() for c in row["country_affected"].split(";")):
+            if code in alpha2:
+                countries.append(code)
+            elif code in ("*", "EU"):
+                markers.append(code)
+            else:
+                die(f"incidents.csv {label}: country {code!r} is not alpha-2, '*' or 'EU'")
+        if countries:
+            where = countries[0].lower()
+        else:
+            where = "world" if "*" in markers else "eu"
+
+        inc_id = f"{raw_date}-{slug(vendors[0]) if vendors else 'unattributed'}-{where}"
+        sources = extract_sources(row["source"], cissm, f"incidents.csv {label}")
+        if not sources:
+            report.append(f"incident left out: {inc_id} (no source URL: {row['source'].strip()!r})")
+            continue
+        extras = INCIDENT_EXTRAS.get(inc_id, {})
+        if not vendors and "attribution" not in extras:
+            report.append(f"incident left out: {inc_id} (names no vendor of the registry: {raw_vendor!r})")
+            continue
+        if inc_id in used_ids:
+            die(f"incidents.csv: duplicate incident id {inc_id}")
+        used_ids.add(inc_id)
+        if markers:
+            report.append(f"incident {inc_id}: country markers {markers} not shipped (not ISO alpha-2)")
+        summary = SUMMARIES.get(inc_id)
+        if summary is None:
+            die(f"incident {inc_id} has no summary; write one in SUMMARIES")
+        if len(summary) > MAX_SUMMARY or UNVERIFIED in summary:
+            die(f"incident {inc_id}: summary longer than {MAX_SUMMARY} characters or unverified")
+
+        entry: dict[str, object] = {
+            "id": inc_id,
+            "date": date,
+            "date_precision": precision,
+            "vendors": vendors,
+            "countries": countries,
+            "grade": grade,
+            "summary": summary,
+        }
+        if "attribution" in extras:
+            entry["attribution"] = extras["attribution"]
+        if "states" in extras:
+            states = list(extras["states"])  # type: ignore[call-overload]
+            if any(s not in alpha2 for s in states):
+                die(f"incident {inc_id}: states {states} are not all alpha-2")
+            entry["states"] = states
+        entry["sources"] = sources
+        incidents.append(entry)
+
+    for key in sorted((set(SUMMARIES) | set(INCIDENT_EXTRAS)) - used_ids):
+        die(f"SUMMARIES or INCIDENT_EXTRAS has {key!r}, which matches no shipped incident")
+    incidents.sort(key=lambda e: (str(e["date"]), str(e["id"])))
+    return incidents
+
+
+# --- assembly --------------------------------------------------------------------------
+
+
+def build(shared: Path) -> tuple[str, str, list[str]]:
+    vendors_csv = shared / VENDORS_CSV
+    incidents_csv = shared / INCIDENTS_CSV
+    vendor_rows = read_csv(vendors_csv)
+    incident_rows = read_csv(incidents_csv)
+    alpha2 = load_alpha2(shared / COUNTRY_CODES_CSV)
+    cissm = load_cissm(shared / CISSM_CSV)
+    report: list[str] = []
+
+    vendors = build_vendors(vendor_rows, alpha2, cissm, report)
+    incidents = build_incidents(incident_rows, alpha2, vendor_index(vendors), cissm, report)
+
+    v_lines = [
+        "# Vendor registry: who the vendors are, where they sit, who owns them, and how far a state controls them.",
+        f"# Source: vendorrisk research fact sheet vendors.csv, edition {EDITION} (public sources to about April 2026);",
+        "# citations of CISSM Cyber Attacks Database rows are resolved to those rows' source URLs.",
+        "# Built by: python scripts/build_reference.py (do not edit by hand; fix the script or the fact sheet).",
+        f"# Input: vendors.csv sha256 {sha256(vendors_csv)}",
+        f"# Rows: {len(vendors)} of {len(vendor_rows)} ship; rows without any source URL are left out (listed on the build's stderr).",
+        "# state_control: none | minority | controlled | state_owned | unknown (the fact sheet's 'majority' = state_owned);",
+        "# it is 'unknown' where the fact sheet found no source for the ownership. Claims the fact sheet marks as",
+        "# unverified are not shipped. shareholders: state, state-body or parent holdings with a sourced percentage.",
+        f"schema_version = {SCHEMA_VERSION}",
+        "",
+        *toml_meta(
+            "vendors_meta",
+            {
+                "table": "vendors",
+                "edition": EDITION,
+                "source": f"vendorrisk research fact sheet vendors.csv ({len(vendor_rows)} vendors; public sources to about April 2026)",
+                "published": PUBLISHED,
+            },
+        ),
+    ]
+    for v in vendors:
+        v_lines += ["", *toml_table_entry("vendors", v)]
+
+    i_lines = [
+        "# Incident ledger: dated, sourced, evidence-graded incidents tied to vendors of the registry (vendors.toml).",
+        f"# Source: vendorrisk research incident list incidents.csv, edition {EDITION} (public sources to about April 2026).",
+        "# Built by: python scripts/build_reference.py (do not edit by hand; fix the script or the fact sheet).",
+        f"# Input: incidents.csv sha256 {sha256(incidents_csv)}",
+        f"# Rows: {len(incidents)} of {len(incident_rows)} ship; rows without a source URL or a registry vendor are left out.",
+        "# date: when the incident became public; a month-only date is the month's last day (date_precision = \"month\"),",
+        "# a year-only date is Dec 31 (\"year\"), so an as-of lookup never counts an incident before it was surely public.",
+        "# grade: alleged | reported | denied | audited | confirmed. countries: affected ISO alpha-2 codes (EU-level and",
+        "# worldwide rows have none). states: states said to have accessed the data (for host-state rows, the buyer).",
+        f"schema_version = {SCHEMA_VERSION}",
+        "",
+        *toml_meta(
+            "incidents_meta",
+            {
+                "table": "incidents",
+                "edition": EDITION,
+                "source": f"vendorrisk research incident list (incidents.csv; {len(incident_rows)} evidence-graded incidents)",
+                "published": PUBLISHED,
+            },
+        ),
+    ]
+    for inc in incidents:
+        i_lines += ["", *toml_table_entry("incidents", inc)]
+
+    report.insert(0, f"vendors: {len(vendors)} of {len(vendor_rows)}; incidents: {len(incidents)} of {len(incident_rows)}")
+    return "\n".join(v_lines) + "\n", "\n".join(i_lines) + "\n", report
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--shared",
+        type=Path,
+        default=REPO_ROOT / ".." / "shared",
+        help="shared data directory (default: ../shared relative to the repo root)",
+    )
+    p.add_argument(
+        "--out-dir",
+        type=Path,
+        default=REPO_ROOT / "rules" / "default",
+        help="output directory for vendors.toml and incidents.toml (default: rules/default)",
+    )
+    args = p.parse_args(argv)
+    vendors_text, incidents_text, report = build(args.shared)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for filename, text in (("vendors.toml", vendors_text), ("incidents.toml", incidents_text)):
+        with (args.out_dir / filename).open("w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    for line in report:
+        print(line, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,26 @@
+"""vendorrisk: score how exposed a public-procurement contract leaves a country's data to foreign-state access."""
+
+from vendorrisk.api import score, score_table
+from vendorrisk.errors import ExpressionError, InputError, PackError, VendorRiskError
+from vendorrisk.explain import Result
+from vendorrisk.rules.loader import RulePack, load_rules
+from vendorrisk.schema import Contract, DataCategory, Hosting, Operator, ServiceType
+
+__all__ = [
+    "Contract",
+    "DataCategory",
+    "ExpressionError",
+    "Hosting",
+    "InputError",
+    "Operator",
+    "PackError",
+    "Result",
+    "RulePack",
+    "ServiceType",
+    "VendorRiskError",
+    "load_rules",
+    "score",
+    "score_table",
+]
+
+__version__ = "0.1.0"

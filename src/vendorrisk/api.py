@@ -1,0 +1,224 @@
+"""The Python API: score one contract or a table of them with one engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from vendorrisk.errors import InputError
+from vendorrisk.explain import Result, describe_row, reasons, vectors
+from vendorrisk.features import Features, derive
+from vendorrisk.rules.loader import RulePack, load_rules
+from vendorrisk.schema import BANDS, CANONICAL_COLUMNS, FACTORS, FIELDS, GATES, OUTPUT_COLUMNS, Contract
+from vendorrisk.scoring import Scored, score_batch
+from vendorrisk.validate import Inputs, validate
+
+Rules = RulePack | str | os.PathLike[str] | None
+REQUIRED = tuple(spec.name for spec in FIELDS if spec.required)
+
+
+@dataclass(frozen=True)
+class _Run:
+    table: pa.Table
+    inputs: Inputs
+    features: Features
+    scored: Scored
+    columns: dict[str, NDArray[Any]]
+
+
+def _pack(rules: Rules) -> RulePack:
+    return rules if isinstance(rules, RulePack) else load_rules(rules)
+
+
+def _run(table: pa.Table, pack: RulePack, as_of: dt.date | None) -> _Run:
+    """The whole pipeline: validate -> features -> factors and rules -> output columns."""
+    missing = [name for name in REQUIRED if name not in table.column_names]
+    if missing:
+        raise InputError(f"the input has no {', '.join(repr(m) for m in missing)} column (required)")
+    inputs = validate(table)
+    features = derive(inputs, pack, as_of)
+    scored = score_batch(inputs, features, pack)
+    return _Run(table, inputs, features, scored, _output_columns(inputs, features, scored, pack))
+
+
+def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, NDArray[Any]]:
+    """Output columns as numpy arrays; invalid rows get nulls (NaN / None) and their error."""
+    invalid = inputs.invalid()
+
+    def numbers(values: NDArray[np.float64], decimals: int) -> NDArray[np.float64]:
+        return np.where(invalid, np.nan, np.round(values, decimals))
+
+    def words(codes: NDArray[np.int8], names: tuple[str, ...]) -> NDArray[np.object_]:
+        return np.where(invalid, None, np.array(names, dtype=object)[codes])
+
+    columns: dict[str, NDArray[Any]] = {
+        "score": numbers(scored.score, 1),
+        "band": words(scored.band, BANDS),
+        "score_low": numbers(scored.score_low, 1),
+        "score_high": numbers(scored.score_high, 1),
+        "gate": words(scored.gate, GATES),
+    }
+    for factor in FACTORS:
+        columns[factor] = numbers(getattr(scored.factors, factor), 3)
+    columns["reasons"] = np.where(invalid, None, reasons(scored, pack))
+    columns["vector"] = np.where(invalid, None, vectors(scored, features, pack))
+    columns["as_of"] = features.as_of
+    columns["fingerprint"] = np.full(inputs.n, pack.fingerprint, dtype=object)
+    columns["error"] = inputs.errors()
+    return columns
+
+
+_ARROW_TYPES = {"as_of": pa.date32()}
+
+
+def _to_arrow_columns(columns: Mapping[str, NDArray[Any]]) -> dict[str, pa.Array]:
+    out = {}
+    for name in OUTPUT_COLUMNS:
+        values = columns[name]
+        if values.dtype.kind == "f":
+            out[name] = pa.array(values, from_pandas=True)  # NaN -> null
+        elif values.dtype.kind == "M":
+            out[name] = pa.array(values, type=pa.date32())
+        elif name in ("band", "gate", "fingerprint"):
+            out[name] = pa.array(values, type=pa.string()).dictionary_encode()
+        else:
+            out[name] = pa.array(values, type=pa.string())
+    return out
+
+
+def to_arrow(data: Any) -> pa.Table:
+    """Turn an Arrow table, a pandas or polars DataFrame, or an iterable of mappings/Contracts into Arrow."""
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if module == "polars":
+        return data.to_arrow()  # type: ignore[no-any-return]
+    if isinstance(data, (Mapping, Contract)):
+        data = [data]
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
+        return pa.Table.from_pylist([_row(item) for item in data]) if data else _empty()
+    raise InputError(f"cannot score a {type(data).__name__}: give a Contract, a mapping, a list of them, or a table")
+
+
+def _empty() -> pa.Table:
+    return pa.table({name: pa.array([], pa.string()) for name in CANONICAL_COLUMNS})
+
+
+def _cell(value: Any) -> Any:
+    """Canonical columns go in as text so that rows of mixed Python types make one column."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return ";".join(sorted(str(item) for item in value))
+    return str(value)
+
+
+def _row(item: Any) -> dict[str, Any]:
+    if isinstance(item, Contract):
+        return dict(item.to_row())
+    if not isinstance(item, Mapping):
+        raise InputError(f"cannot score a {type(item).__name__}: give a Contract or a mapping")
+    return {key: (_cell(value) if key in CANONICAL_COLUMNS else value) for key, value in item.items()}
+
+
+def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None) -> pa.Table:
+    """Score every contract of a table; return the input columns followed by the output columns.
+
+    Parameters
+    ----------
+    table : pyarrow.Table, pandas.DataFrame, polars.DataFrame or an iterable of mappings or
+        :class:`~vendorrisk.schema.Contract` objects, in the canonical columns.
+    rules : a loaded pack, a path to a pack folder or file, or None for the default pack.
+    as_of : read reference data as of this date for every row (default: each row's ``signed``).
+
+    Every input row appears in the output, in order; an invalid row has empty scores and an
+    ``error`` naming the column and the problem. Input columns named like an output column
+    are replaced. The pack fingerprint is in the ``fingerprint`` column and the schema metadata.
+
+    Examples
+    --------
+    >>> out = score_table([{"contract_id": "x", "buyer_country": "PG", "vendor_name": "Huawei"}])
+    >>> out.column("band")[0].as_py() in ("low", "medium", "high", "critical")
+    True
+    """
+    pack = _pack(rules)
+    arrow = to_arrow(table)
+    run = _run(arrow, pack, _date(as_of))
+    kept = arrow.drop_columns([name for name in OUTPUT_COLUMNS if name in arrow.column_names])
+    out = _to_arrow_columns(run.columns)
+    result = pa.Table.from_arrays([*kept.columns, *out.values()], names=[*kept.column_names, *out])
+    return result.replace_schema_metadata({**(arrow.schema.metadata or {}), b"vendorrisk.fingerprint": pack.fingerprint.encode()})
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"as_of {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt.date | str | None = None) -> Result:
+    """Score one contract: a batch of one through the same engine as :func:`score_table`.
+
+    Examples
+    --------
+    >>> result = score({"contract_id": "PG-1", "buyer_country": "PG", "vendor_name": "Huawei",
+    ...                 "service_type": "data_center", "data_categories": "identity;tax"})
+    >>> result.band in ("low", "medium", "high", "critical")
+    True
+    >>> print(result.explain())  # doctest: +ELLIPSIS
+    Contract PG-1: exposure ...
+    """
+    pack = _pack(rules)
+    run = _run(to_arrow(contract), pack, _date(as_of))
+    return _result(run, 0, pack)
+
+
+def _result(run: _Run, row: int, pack: RulePack) -> Result:
+    c = run.columns
+    error = str(c["error"][row])
+    valid = not error
+
+    def number(name: str) -> float | None:
+        value = float(c[name][row])
+        return None if np.isnan(value) else value
+
+    as_of = c["as_of"][row]
+    return Result(
+        contract_id=_contract_id(run, row),
+        score=number("score"),
+        band=c["band"][row],
+        score_low=number("score_low"),
+        score_high=number("score_high"),
+        gate=c["gate"][row],
+        factors={factor: float(c[factor][row]) for factor in FACTORS} if valid else {},
+        reasons=tuple(c["reasons"][row].split(";")) if valid and c["reasons"][row] else (),
+        vector=c["vector"][row],
+        fingerprint=pack.fingerprint,
+        as_of=None if np.isnat(as_of) else as_of.astype(dt.date),
+        error=error,
+        details=describe_row(row, run.inputs, run.scored, run.features, pack) if valid else {},
+        pack=pack,
+    )
+
+
+def _contract_id(run: _Run, row: int) -> str | None:
+    value = run.table.column("contract_id")[row].as_py()
+    return None if value is None else str(value)

@@ -1,0 +1,131 @@
+"""The ``vendorrisk`` command. Parses argv, calls the library, renders; exit codes are decided here.
+
+Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or rule-pack error;
+3 some rows invalid (the output is still complete and each bad row has its ``error``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from typing import Final
+
+import pyarrow as pa
+
+from vendorrisk import __version__
+from vendorrisk.api import score_table
+from vendorrisk.errors import VendorRiskError
+from vendorrisk.io import CsvSink, read_csv_batches
+from vendorrisk.rules.loader import RulePack, load_rules
+from vendorrisk.schema import BANDS
+
+EXIT_OK: Final = 0
+EXIT_FAIL_ON: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INVALID_ROWS: Final = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="vendorrisk", description="Score sovereign-data exposure of procurement contracts.")
+    parser.add_argument("--version", action="version", version=f"vendorrisk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    score = commands.add_parser("score", help="score a CSV of contracts")
+    score.add_argument("input", help="CSV file in the canonical columns (see docs/cli.md)")
+    score.add_argument("-o", "--output", help="write the scored CSV here (default: stdout)")
+    score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
+    score.add_argument("--as-of", type=_date, help="read reference data as of this date for every row (default: each row's signed date)")
+    score.add_argument("--fail-on", choices=BANDS, help="exit 1 when any contract reaches this band or above")
+    score.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    score.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; a BOM is skipped)")
+    score.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    sources = commands.add_parser("sources", help="list the reference tables of a rule pack with their editions")
+    sources.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sources":
+            return _sources(load_rules(args.rules))
+        return _score(args)
+    except VendorRiskError as exc:
+        print(f"vendorrisk: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `vendorrisk score big.csv | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _score(args: argparse.Namespace) -> int:
+    pack = load_rules(args.rules)
+    bands: collections.Counter[str] = collections.Counter()
+    problems: collections.Counter[str] = collections.Counter()
+    rows = invalid = 0
+    target = args.output or sys.stdout.buffer
+    with CsvSink(target) as sink:
+        for batch in read_csv_batches(args.input, delimiter=args.delimiter, encoding=args.encoding):
+            scored = score_table(pa.Table.from_batches([batch]), pack, args.as_of)
+            sink.write(scored)
+            rows += scored.num_rows
+            bands.update(band for band in scored.column("band").to_pylist() if band)
+            for error in scored.column("error").to_pylist():
+                if error:
+                    invalid += 1
+                    problems.update(part.split(":")[0] for part in error.split("; "))
+    if not args.quiet:
+        _summary(args.input, rows, invalid, bands, problems, pack)
+    if invalid:
+        return EXIT_INVALID_ROWS
+    if args.fail_on and any(bands[band] for band in BANDS[BANDS.index(args.fail_on):]):
+        print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it", file=sys.stderr)
+        return EXIT_FAIL_ON
+    return EXIT_OK
+
+
+def _summary(
+    path: str, rows: int, invalid: int, bands: collections.Counter[str], problems: collections.Counter[str], pack: RulePack
+) -> None:
+    counts = ", ".join(f"{band} {bands[band]}" for band in BANDS)
+    print(f"vendorrisk: {path}: {rows} contracts; {counts}; invalid {invalid}", file=sys.stderr)
+    print(f"vendorrisk: pack {pack.name} {pack.model.pack.version} {pack.fingerprint}", file=sys.stderr)
+    if invalid:
+        detail = ", ".join(f"{column} {count}" for column, count in problems.most_common())
+        print(f"vendorrisk: {invalid} rows invalid (problems by column: {detail}); see the error column", file=sys.stderr)
+
+
+def _sources(pack: RulePack) -> int:
+    model = pack.model
+    print(f"pack {model.pack.name} {model.pack.version} ({pack.source})")
+    print(f"fingerprint {pack.fingerprint}")
+    for meta, count in (
+        (model.jurisdictions_meta, len(model.jurisdictions)),
+        (model.vendors_meta, len(model.vendors)),
+        (model.incidents_meta, len(model.incidents)),
+        (model.governance_meta, len(model.governance)),
+    ):
+        print(f"{meta.table}: {count} entries; edition {meta.edition}; published {meta.published}")
+        print(f"  source: {meta.source}")
+        if meta.attribution:
+            print(f"  attribution: {meta.attribution}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The error hierarchy: one root, a few subclasses that carry where the problem is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class VendorRiskError(Exception):
+    """Root of every error this library raises on purpose."""
+
+
+class PackError(VendorRiskError, ValueError):
+    """A rule pack cannot be loaded: the message names the file, the key path and the problem.
+
+    Attributes
+    ----------
+    path : the file (or folder) that was being read, if known.
+    key : the key path inside it, e.g. ``rules[3].when`` or ``rules.vendor_holds_keys.when``.
+    problem : what is wrong, with the allowed values or a did-you-mean where there is one.
+    """
+
+    def __init__(self, problem: str, *, path: Path | str | None = None, key: str | None = None) -> None:
+        self.path = None if path is None else str(path)
+        self.key = key
+        self.problem = problem
+        where = ": ".join(part for part in (self.path, self.key) if part)
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+class PackErrors(PackError):
+    """Several problems found in one pack; all are reported together."""
+
+    def __init__(self, errors: Sequence[PackError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
+
+
+class ExpressionError(VendorRiskError, ValueError):
+    """A rule condition is not allowed or does not type-check (raised at pack load, never at scoring)."""
+
+
+class InputError(VendorRiskError, ValueError):
+    """The input as a whole cannot be read (missing file, missing required column, bad option).
+
+    Row-level problems are never raised: they end up in the output's ``error`` column.
+    """

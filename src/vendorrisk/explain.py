@@ -1,0 +1,223 @@
+"""Reasons, vectors and readable explanations of scored contracts.
+
+Reasons are the ids of the rules that fired, gates first (block, then warn), then by how many
+points each moved the score, then in pack order. The vector is a compact, canonical, CVSS-like
+string of factor levels, e.g. ``VRX:1/DS:H/LR:C/AP:H/IH:M/GV:PF``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vendorrisk.features import Features
+from vendorrisk.reference import COUNTRY_CODES
+from vendorrisk.rules.loader import RulePack
+from vendorrisk.rules.model import Gate
+from vendorrisk.schema import FIELD_BY_NAME, GOVERNANCE_STATUSES
+from vendorrisk.scoring import GATE_LEVEL, Scored
+from vendorrisk.validate import Inputs
+
+VECTOR_VERSION: Final = "VRX:1"
+#: Vector metrics: label and the factor each one shows.
+VECTOR_METRICS: Final = (("DS", "impact"), ("LR", "legal_reach"), ("AP", "access"), ("IH", "incidents"))
+LEVELS: Final = ("N", "L", "M", "H", "C")
+
+
+def reasons(scored: Scored, pack: RulePack) -> NDArray[np.object_]:
+    """``(n_contracts,)`` fired rule ids joined by ``;``, most important first."""
+    n, n_rules = scored.fired.shape
+    if n_rules == 0:
+        return np.full(n, "", dtype=object)
+    gate_rank = np.array(
+        [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules], dtype=float
+    )
+    # Sort key: gate level, then |points moved| (<= 100), then pack order; unfired rules last.
+    key = gate_rank * 1000.0 + np.abs(scored.contribution) - np.arange(n_rules) * 1e-9
+    key = np.where(scored.fired, key, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")
+    ranked = np.where(np.take_along_axis(scored.fired, order, axis=1), order, n_rules)
+    unique, inverse = np.unique(ranked, axis=0, return_inverse=True)
+    ids = [r.rule.id for r in pack.rules]
+    texts = np.array([";".join(ids[j] for j in row if j < n_rules) for row in unique], dtype=object)
+    return texts[inverse.reshape(-1)]
+
+
+def _level(values: NDArray[np.float64], pack: RulePack) -> NDArray[np.int8]:
+    v = pack.model.vector
+    level = np.searchsorted(np.array([v.medium, v.high, v.critical]), values, side="right") + 1
+    return np.where(values <= 0.0, 0, level).astype(np.int8)
+
+
+def vectors(scored: Scored, features: Features, pack: RulePack) -> NDArray[np.object_]:
+    """``(n_contracts,)`` canonical vector strings."""
+    levels = [_level(getattr(scored.factors, factor), pack) for _, factor in VECTOR_METRICS]
+    status = features.governance_status.astype(np.int64) + 1  # 0 = unknown
+    key = status
+    for level in levels:
+        key = key * len(LEVELS) + level
+    unique, inverse = np.unique(key, return_inverse=True)
+    texts = []
+    for value in unique:
+        value = int(value)
+        parts = []
+        for label, _ in reversed(VECTOR_METRICS):
+            parts.append(f"{label}:{LEVELS[value % len(LEVELS)]}")
+            value //= len(LEVELS)
+        governance = "X" if value == 0 else GOVERNANCE_STATUSES[value - 1]
+        texts.append("/".join([VECTOR_VERSION, *reversed(parts), f"GV:{governance}"]))
+    return np.array(texts, dtype=object)[inverse.reshape(-1)]
+
+
+@dataclass(frozen=True)
+class Result:
+    """The score of one contract, with everything needed to explain it.
+
+    ``score``, ``band``, ``score_low``, ``score_high`` and ``gate`` are ``None`` when the
+    contract is invalid; ``error`` then says which column and what is wrong.
+    """
+
+    contract_id: str | None
+    score: float | None
+    band: str | None
+    score_low: float | None
+    score_high: float | None
+    gate: str | None
+    factors: dict[str, float]
+    reasons: tuple[str, ...]
+    vector: str | None
+    fingerprint: str
+    as_of: dt.date | None
+    error: str
+    details: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    pack: RulePack | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def sensitivity(self) -> float:
+        return self.factors["sensitivity"]
+
+    @property
+    def legal_reach(self) -> float:
+        return self.factors["legal_reach"]
+
+    @property
+    def access(self) -> float:
+        return self.factors["access"]
+
+    @property
+    def incidents(self) -> float:
+        return self.factors["incidents"]
+
+    @property
+    def governance(self) -> float:
+        return self.factors["governance"]
+
+    def explain(self) -> str:
+        """A readable, multi-line explanation: drivers, rules fired with their rationale, remediations."""
+        if self.error:
+            return f"Contract {self.contract_id}: not scored: {self.error}"
+        d = self.details
+        lines = [
+            f"Contract {self.contract_id}: exposure {self.score:.1f} ({self.band}), "
+            f"range {self.score_low:.1f}-{self.score_high:.1f} over unknown inputs; gate: {self.gate}",
+            f"Vector {self.vector}; as of {self.as_of}; pack {d.get('pack_name')} ({self.fingerprint[:19]}...)",
+            "",
+            "Drivers:",
+            f"  impact       {d['impact']:.2f} = sensitivity {self.sensitivity:.2f} x volume {d['volume']:.2f}",
+            f"  legal reach  {self.legal_reach:.2f}  {d['reach_text']}",
+            f"  access path  {self.access:.2f}  {d['access_text']}",
+            f"  incidents    {self.incidents:.2f}  {d['incident_text']}",
+            f"  governance   {self.governance:.2f}  {d['governance_text']}",
+            f"  likelihood   {d['likelihood']:.2f}; base score 100 x impact x likelihood = {d['base_score']:.1f}",
+        ]
+        assumed = d.get("assumed") or []
+        if assumed:
+            lines += ["", "Unknown inputs (point score assumes; the range spans every value):"]
+            lines += [f"  {name} = {value}" for name, value in assumed]  # type: ignore[attr-defined]
+        rules = d.get("rules") or []
+        if rules:
+            lines += ["", "Rules fired (most important first):"]
+            for rule, points in rules:  # type: ignore[attr-defined]
+                moved = f"{points:+.1f} points" if points else "no change to the score"
+                effect = rule.effect
+                what = getattr(effect, "gate", None) or f"{effect.kind}"
+                lines += [
+                    f"  - {rule.id} [{what}; {moved}]",
+                    f"    {rule.summary}",
+                    f"    Why: {rule.rationale}",
+                ]
+                if rule.remediation:
+                    lines.append(f"    Remediation: {rule.remediation}")
+        else:
+            lines += ["", "No rule fired."]
+        return "\n".join(lines)
+
+
+def _access_text(row: int, inputs: Inputs, pack: RulePack) -> str:
+    parts = []
+    for name in ("service_type", "operator", "hosting", "vendor_remote_access", "customer_held_keys", "audit_rights"):
+        spec = FIELD_BY_NAME[name]
+        if inputs.known[name][row]:
+            code = int(inputs.columns[name][row])
+            value: object = spec.values[code] if spec.kind == "enum" else bool(code)
+        else:
+            value = f"{getattr(pack.model.assumptions, name)} (assumed)"
+        parts.append(f"{name}={value}")
+    return ", ".join(parts)
+
+
+def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, pack: RulePack) -> dict[str, object]:
+    """The details :meth:`Result.explain` prints for one contract."""
+    f = scored.factors
+    params = pack.model.parameters
+    link = int(f.reach_link[row])
+    if link >= 0:
+        code = int(features.links[link, row])
+        state = COUNTRY_CODES[code] if 0 <= code < len(COUNTRY_CODES) else "an unknown state"
+        kind = features.link_kind[link]
+        name = next((j.name for j in pack.model.jurisdictions if j.code == state), None)
+        laws = next((j.laws for j in pack.model.jurisdictions if j.code == state), [])
+        law_text = "; ".join(f"{law.name} {law.year}" for law in laws[:2])
+        reach_text = f"via {state} ({kind}){' - ' + law_text if law_text else ' (not assessed: pack default strength)' if name is None and state != 'an unknown state' else ''}"
+    else:
+        reach_text = "no foreign state reaches the vendor"
+    vendor = int(features.vendor[row])
+    vendor_text = f"registry vendor {pack.model.vendors[vendor].name}" if vendor >= 0 else "vendor not in the registry"
+    reach_text = f"{reach_text}; {vendor_text}"
+    edition = int(features.governance_edition[row])
+    status = int(features.governance_status[row])
+    governance_text = (
+        f"Freedom House {GOVERNANCE_STATUSES[status]}, edition {edition}" if status >= 0 else "no Freedom House rating: assumed"
+    )
+    fired = [
+        (pack.rules[j].rule, float(scored.contribution[row, j]))
+        for j in np.argsort(-(np.abs(scored.contribution[row]) + np.where(scored.fired[row], 1e-9, -np.inf)))
+        if scored.fired[row, j]
+    ]
+    fired.sort(key=lambda item: -(GATE_LEVEL.get(getattr(item[0].effect, "gate", ""), 0)))
+    assumed = [
+        (name, getattr(pack.model.assumptions, name)) for name, mask in scored.unknown.items() if mask[row]
+    ]
+    return {
+        "pack_name": f"{pack.model.pack.name} {pack.model.pack.version}",
+        "impact": float(f.impact[row]),
+        "volume": float(f.volume[row]),
+        "likelihood": float(f.likelihood[row]),
+        "base_score": float(f.base_score[row]),
+        "reach_text": reach_text,
+        "access_text": _access_text(row, inputs, pack),
+        "incident_text": (
+            f"decayed, evidence-weighted sum {features.incident_sum[row]:.2f} of incidents public by the as-of date "
+            f"(half-life {params.incidents.half_life_years:g} years)"
+        ),
+        "governance_text": governance_text,
+        "governance_edition": edition or None,
+        "vendor": pack.model.vendors[vendor].name if vendor >= 0 else None,
+        "assumed": assumed,
+        "rules": fired,
+    }
+

@@ -1,0 +1,93 @@
+"""Validated inputs + reference data -> per-contract features (numpy columns).
+
+Resolves the vendor in the registry, the states that can reach it (seat, parent, controlling
+shareholders, financing state), the as-of date, the buyer's governance rating and the vendor's
+incident exposure as of that date. Every array is ``(n_contracts,)`` unless stated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
+from vendorrisk.rules.loader import RulePack
+from vendorrisk.validate import Inputs
+
+#: Kinds of link through which a state reaches a vendor. ``group`` is the registry seat of the
+#: vendor's group when the contract names a local subsidiary in another country; it weighs like a parent.
+LINK_KINDS = ("seat", "parent", "group", "shareholder", "financing")
+
+
+@dataclass(frozen=True)
+class Features:
+    """Per-contract features.
+
+    Attributes
+    ----------
+    vendor : registry index of the vendor, ``-1`` when the name matches no entry.
+    links : ``(n_links, n_contracts)`` country codes of the states linked to the vendor
+        (``-1`` unknown, ``NO_LINK_CODE`` none); ``link_kind`` names each row's kind.
+    as_of : the date reference data is read as of.
+    governance_total, governance_status, governance_edition : Freedom House as of ``as_of``.
+    incident_sum : evidence-weighted, decayed incident sum as of ``as_of`` (before saturation).
+    """
+
+    vendor: NDArray[np.int32]
+    buyer: NDArray[np.int16]
+    links: NDArray[np.int16]
+    link_kind: tuple[str, ...]
+    as_of: NDArray[np.datetime64]
+    governance_total: NDArray[np.float64]
+    governance_status: NDArray[np.int8]
+    governance_edition: NDArray[np.int16]
+    incident_sum: NDArray[np.float64]
+
+
+def _match_vendors(names: NDArray[np.object_], pack: RulePack) -> NDArray[np.int32]:
+    reference = pack.reference
+    unique, inverse = np.unique(np.where(names == None, "", names).astype(str), return_inverse=True)  # noqa: E711
+    matched = np.array([reference.match_vendor(name) if name else UNKNOWN for name in unique], dtype=np.int32)
+    return matched[inverse.reshape(-1)]
+
+
+def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: dt.date | None = None) -> Features:
+    """Resolve reference data for each contract.
+
+    The as-of date is ``as_of`` when given (it wins over the contract's date, so a portfolio can
+    be scored as of one day), else the contract's ``signed`` date, else ``today``.
+    """
+    reference, params = pack.reference, pack.model.parameters
+    columns = inputs.columns
+    vendor = _match_vendors(columns["vendor_name"], pack)
+    matched = vendor >= 0
+    safe_vendor = np.where(matched, vendor, 0)
+
+    def from_registry(column: str, registry: NDArray[np.int16]) -> NDArray[np.int16]:
+        given = columns[column].astype(np.int16)
+        if not len(registry):
+            return given
+        return np.where(inputs.known[column], given, np.where(matched, registry[safe_vendor], UNKNOWN)).astype(np.int16)
+
+    seat = from_registry("vendor_country", reference.vendor_seat)
+    parent = from_registry("vendor_parent_country", reference.vendor_parent)
+    controllers = reference.controlling_states(params.legal_reach.control_single, params.legal_reach.control_combined)
+    width = max((len(states) for states in controllers), default=0)
+    holder_table = np.full((len(controllers) + 1, max(width, 1)), NO_LINK_CODE, dtype=np.int16)
+    for index, states in enumerate(controllers):
+        holder_table[index, : len(states)] = states
+    holders = holder_table[np.where(matched, vendor, len(controllers))].T  # (width, n)
+    group = np.where(matched, reference.vendor_seat[safe_vendor] if len(reference.vendor_seat) else UNKNOWN, NO_LINK_CODE)
+    links = np.vstack([seat, parent, group.astype(np.int16), holders, columns["financing_country"].astype(np.int16)])
+    link_kind = ("seat", "parent", "group", *(["shareholder"] * holders.shape[0]), "financing")
+
+    dates = columns["signed"] if as_of is None else np.full(inputs.n, np.datetime64(as_of, "D"))
+    dates = np.where(np.isnat(dates), np.datetime64(today or dt.date.today(), "D"), dates)
+    buyer = columns["buyer_country"].astype(np.int16)
+    total, status, edition = reference.governance_rating(buyer, dates, params.governance.max_age_years)
+    half_life_days = params.incidents.half_life_years * 365.25
+    incident_sum = reference.incident_exposure(vendor, dates, params.incidents.grade_weights, half_life_days)
+    return Features(vendor, buyer, links, link_kind, dates, total, status, edition, incident_sum)

@@ -1,0 +1,315 @@
+"""Reference data: jurisdictions, vendors, incidents and governance ratings, with as-of lookups.
+
+The tables live in the rule pack (``jurisdictions.toml``, ``vendors.toml``, ``incidents.toml``,
+``governance.toml`` in ``rules/default``); this module defines their models and turns them into
+arrays that the scoring engine indexes with integer codes. Lookups work on the few distinct keys
+of a batch and broadcast back, so they cost little however many contracts there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+from vendorrisk.schema import CountryCode, UnitFloat, country_names
+
+Grade = Literal["alleged", "denied", "reported", "audited", "confirmed"]
+GRADES: Final[tuple[Grade, ...]] = ("denied", "alleged", "reported", "audited", "confirmed")
+StateControl = Literal["none", "minority", "majority", "controlled", "state_owned", "unknown"]
+Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+#: All country codes, sorted: a country column holds the index into this tuple, ``-1`` when
+#: unknown, and ``NO_LINK_CODE`` for the literal ``none`` in link columns.
+COUNTRY_CODES: Final = tuple(sorted(country_names()))
+COUNTRY_INDEX: Final = {code: index for index, code in enumerate(COUNTRY_CODES)}
+NO_LINK_CODE: Final = len(COUNTRY_CODES)
+UNKNOWN: Final = -1
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TableMeta(_Table):
+    """Provenance of one reference table: stamped on results and listed by ``vendorrisk sources``."""
+
+    table: str
+    edition: str
+    source: str
+    published: dt.date
+    available_from: Annotated[str, Field(pattern=r"^\d\d-\d\d$")] | None = None
+    attribution: str | None = None
+
+
+class Law(_Table):
+    name: str
+    year: int
+    articles: str | None = None
+    summary: str
+    source: Url
+
+
+Guarantee = Literal["yes", "partial", "no"]
+
+
+class Guarantees(_Table):
+    """The four EDPB European Essential Guarantees (Recommendations 02/2020)."""
+
+    clear_law: Guarantee
+    necessity: Guarantee
+    oversight: Guarantee
+    remedy: Guarantee
+
+
+class Jurisdiction(_Table):
+    code: CountryCode
+    name: str
+    strength: UnitFloat
+    rationale: Annotated[str, Field(min_length=1)]
+    eeg: Guarantees
+    oecd_declaration: bool
+    eu_adequacy: Literal["yes", "partial", "no", "n/a"]
+    extraterritorial: bool
+    sources: Annotated[list[Url], Field(min_length=1)]
+    laws: Annotated[list[Law], Field(min_length=1)]
+
+
+class Shareholder(_Table):
+    country: CountryCode
+    share: UnitFloat
+    holder: str
+
+
+class Vendor(_Table):
+    name: Annotated[str, Field(min_length=1)]
+    aliases: list[str] = []
+    seat: CountryCode
+    parent: str | None = None
+    parent_country: CountryCode | None = None
+    state_control: StateControl = "unknown"
+    state_control_note: str | None = None
+    shareholders: list[Shareholder] = []
+    sectors: str | None = None
+    sources: Annotated[list[Url], Field(min_length=1)]
+
+
+class Incident(_Table):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    date: dt.date
+    date_precision: Literal["day", "month", "year"] = "day"
+    vendors: list[str]
+    countries: list[CountryCode] = []
+    states: list[CountryCode] = []
+    attribution: str | None = None
+    grade: Grade
+    summary: str
+    sources: Annotated[list[Url], Field(min_length=1)]
+
+
+# Freedom House aggregate scores run from -4 to 100: the political-rights part (0-40) can lose up
+# to 4 points on the discretionary question B (FIW methodology); Syria scored -1 in 2015-2018.
+FreedomScore = Annotated[int, Field(ge=-4, le=100)]
+
+
+class GovernanceEntry(_Table):
+    name: str
+    kind: Literal["country", "territory"]
+    status: dict[int, Literal["F", "PF", "NF"]]
+    total: dict[int, FreedomScore] = {}
+
+
+# --- vendor names ----------------------------------------------------------------------------
+
+# Legal-form words dropped from the end of a name before matching ("Huawei Technologies Co., Ltd."
+# and "HUAWEI TECHNOLOGIES CO LTD" both become "huawei technologies").
+_LEGAL_SUFFIXES: Final = frozenset(
+    "co company corp corporation inc incorporated ltd limited llc llp lp plc gmbh ag kg sa sas sarl "
+    "spa srl nv bv ab asa as oy oyj kk pte pty jsc pjsc ojsc oao zao ooo sl sau se bhd sdn ulc".split()
+)
+# Generic words also dropped on a second try ("Inspur Group" -> "inspur").
+_GENERIC_WORDS: Final = frozenset("group holding holdings international technologies technology".split())
+_PUNCTUATION: Final = re.compile(r"[^\w]+")
+
+
+def normalise_name(name: str) -> str:
+    """A matching key for a company name: case, accents, punctuation and legal suffixes removed.
+
+    Examples
+    --------
+    >>> normalise_name("Huawei Technologies Co., Ltd.") == normalise_name("HUAWEI TECHNOLOGIES CO LTD")
+    True
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _PUNCTUATION.sub(" ", text.replace("&", " and ").replace(".", ""))
+    words = text.split()
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def _generic_key(key: str) -> str:
+    words = [word for word in key.split() if word not in _GENERIC_WORDS]
+    return " ".join(words) if words else key
+
+
+# --- the resolved reference -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The pack's tables as lookup arrays.
+
+    Attributes
+    ----------
+    strength : ``(n_countries + 1,)`` compulsion strength by country code; NaN where the
+        jurisdiction is not assessed; the last slot (``none``) is 0.
+    """
+
+    jurisdictions: Sequence[Jurisdiction]
+    vendors: Sequence[Vendor]
+    incidents: Sequence[Incident]
+    governance: Mapping[str, GovernanceEntry]
+    governance_available_from: tuple[int, int]
+
+    @cached_property
+    def strength(self) -> NDArray[np.float64]:
+        strength = np.full(NO_LINK_CODE + 1, np.nan)
+        for jurisdiction in self.jurisdictions:
+            strength[COUNTRY_INDEX[jurisdiction.code]] = jurisdiction.strength
+        strength[NO_LINK_CODE] = 0.0
+        return strength
+
+    @cached_property
+    def vendor_names(self) -> tuple[str, ...]:
+        return tuple(vendor.name for vendor in self.vendors)
+
+    @cached_property
+    def _vendor_keys(self) -> tuple[dict[str, int], dict[str, int]]:
+        exact: dict[str, int] = {}
+        generic: dict[str, int] = {}
+        for index, vendor in enumerate(self.vendors):
+            for name in (vendor.name, *vendor.aliases):
+                key = normalise_name(name)
+                exact.setdefault(key, index)
+                generic.setdefault(_generic_key(key), index)
+        return exact, generic
+
+    def match_vendor(self, name: str) -> int:
+        """Index of the registry vendor a name refers to, or ``-1`` when none matches."""
+        exact, generic = self._vendor_keys
+        key = normalise_name(name)
+        if key in exact:
+            return exact[key]
+        return generic.get(_generic_key(key), UNKNOWN)
+
+    @cached_property
+    def vendor_seat(self) -> NDArray[np.int16]:
+        """``(n_vendors,)`` seat country code of each registry vendor."""
+        return np.array([COUNTRY_INDEX[vendor.seat] for vendor in self.vendors], dtype=np.int16)
+
+    @cached_property
+    def vendor_parent(self) -> NDArray[np.int16]:
+        """``(n_vendors,)`` parent country code; ``none`` when the registry names no foreign parent."""
+        return np.array(
+            [COUNTRY_INDEX[v.parent_country] if v.parent_country else NO_LINK_CODE for v in self.vendors],
+            dtype=np.int16,
+        )
+
+    def controlling_states(self, single: float, combined: float) -> list[tuple[int, ...]]:
+        """Per vendor, the country codes whose holders control it.
+
+        A country controls when one holder from it has at least ``single`` of the shares or all
+        its holders together at least ``combined`` (after SecNumCloud 3.2, 24 % and 39 %).
+        """
+        result = []
+        for vendor in self.vendors:
+            totals: dict[str, float] = {}
+            control: set[str] = set()
+            for holder in vendor.shareholders:
+                totals[holder.country] = totals.get(holder.country, 0.0) + holder.share
+                if holder.share >= single:
+                    control.add(holder.country)
+            control |= {country for country, total in totals.items() if total >= combined}
+            result.append(tuple(sorted(COUNTRY_INDEX[country] for country in control)))
+        return result
+
+    def incident_exposure(
+        self,
+        vendor: NDArray[np.int32],
+        as_of: NDArray[np.datetime64],
+        grade_weight: Mapping[str, float],
+        half_life_days: float,
+    ) -> NDArray[np.float64]:
+        """Evidence-weighted, decayed incident sum ``sum_i w(grade_i) * 0.5 ** (age_i / half_life)``.
+
+        Only incidents of the contract's vendor public on or before its as-of date count.
+        Shapes: ``vendor`` and ``as_of`` are ``(n_contracts,)``; so is the result.
+        """
+        total = np.zeros(vendor.shape[0])
+        if not self.incidents:
+            return total
+        day = as_of.astype("datetime64[D]").astype(np.int64)
+        keys, inverse = np.unique(np.stack([vendor.astype(np.int64), day]), axis=1, return_inverse=True)
+        unique_total = np.zeros(keys.shape[1])
+        for incident in self.incidents:
+            members = [self.vendor_names.index(name) for name in incident.vendors if name in self.vendor_names]
+            if not members:
+                continue
+            published = (incident.date - dt.date(1970, 1, 1)).days
+            age = keys[1] - published
+            hit = np.isin(keys[0], members) & (age >= 0)
+            unique_total[hit] += grade_weight[incident.grade] * 0.5 ** (age[hit] / half_life_days)
+        total[:] = unique_total[inverse.reshape(-1)]
+        return total
+
+    @cached_property
+    def _edition_starts(self) -> NDArray[np.datetime64]:
+        """The day each edition year 1900..2200 becomes available."""
+        month, day = self.governance_available_from
+        return np.array([f"{y:04d}-{month:02d}-{day:02d}" for y in range(1900, 2201)], dtype="datetime64[D]")
+
+    def governance_rating(
+        self, country: NDArray[np.int16], as_of: NDArray[np.datetime64], max_age_years: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.int8], NDArray[np.int16]]:
+        """Freedom House rating of each buyer country as of each date.
+
+        The edition used is the latest one available on the date (edition N counts from
+        ``available_from`` of year N) and at most ``max_age_years`` older than that.
+
+        Returns
+        -------
+        total : ``(n_contracts,)`` 0-100 aggregate score, NaN where FH gives none for that edition.
+        status : ``(n_contracts,)`` 0 F, 1 PF, 2 NF, -1 unknown.
+        edition : ``(n_contracts,)`` the edition year used, 0 when none.
+        """
+        dates = as_of.astype("datetime64[D]")
+        years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+        starts = self._edition_starts
+        cap = years - (dates < starts[np.clip(years - 1900, 0, len(starts) - 1)])
+        keys, inverse = np.unique(np.stack([country.astype(np.int64), cap]), axis=1, return_inverse=True)
+        total = np.full(keys.shape[1], np.nan)
+        status = np.full(keys.shape[1], UNKNOWN, dtype=np.int8)
+        edition = np.zeros(keys.shape[1], dtype=np.int16)
+        codes = {"F": 0, "PF": 1, "NF": 2}
+        for k, (code, limit) in enumerate(keys.T):
+            entry = self.governance.get(COUNTRY_CODES[code]) if 0 <= code < len(COUNTRY_CODES) else None
+            if entry is None:
+                continue
+            usable = [year for year in entry.status if year <= limit]
+            if not usable or limit - max(usable) > max_age_years:
+                continue
+            year = max(usable)
+            edition[k], status[k] = year, codes[entry.status[year]]
+            if year in entry.total:
+                total[k] = entry.total[year]
+        flat = inverse.reshape(-1)
+        return total[flat], status[flat], edition[flat]

@@ -1,0 +1,567 @@
+"""The condition language: Python-like expressions parsed with :mod:`ast` against a whitelist.
+
+A condition is type-checked against the fields it may see when the pack loads and compiled to
+a tree of small evaluator objects that turn numpy columns into a boolean mask. Nothing is ever
+passed to ``eval``/``exec``; names, calls, attributes, subscripts, lambdas, comprehensions and
+``**`` are refused before anything runs.
+
+Grammar (informally)::
+
+    cond    := cond "and" cond | cond "or" cond | "not" cond | "(" cond ")"
+             | boolean_field | "true" | "false"
+             | num cmp num [cmp num ...]          # cmp: < <= > >= == !=
+             | field ("==" | "!=") literal
+             | field ["not"] "in" "[" literal, ... "]"
+             | "'category'" ["not"] "in" data_categories
+    num     := number | numeric_field | num ("+"|"-"|"*"|"/") num | "-" num | "(" num ")"
+
+Unknown values match no comparison (``x == v`` and ``x != v`` are both false when ``x`` is
+unknown); ``not`` negates the result. Ordered inputs are never unknown when rules run: the
+engine fills them from the pack's assumptions (point) or their best/worst value (interval).
+
+Each compiled condition also carries its *direction*: whether it can only turn true as risk
+grows (``UP``), only as it falls (``DOWN``), neither (``MIXED``), or does not depend on any
+ordered input (``CONST``). The pack loader uses it to keep every pack monotone.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import enum
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vendorrisk.errors import ExpressionError
+from vendorrisk.schema import (
+    FIELDS,
+    GOVERNANCE_STATUSES,
+    NO_LINK,
+    country_names,
+)
+
+Env: TypeAlias = Mapping[str, NDArray[np.generic]]
+Mask: TypeAlias = NDArray[np.bool_]
+Column: TypeAlias = NDArray[np.float64]
+
+#: Longest condition text and largest syntax tree a pack may hold (keeps compile and evaluation bounded).
+MAX_LENGTH: Final = 2000
+MAX_NODES: Final = 200
+MAX_LITERALS: Final = 300
+
+
+class Direction(enum.IntFlag):
+    """How a condition moves as one ordered input worsens."""
+
+    CONST = 0
+    UP = 1
+    DOWN = 2
+    MIXED = 3
+
+    def flipped(self) -> Direction:
+        return Direction((self & Direction.UP) << 1 | (self & Direction.DOWN) >> 1)
+
+
+TypeName = Literal["number", "bool", "enum", "set", "country", "vendor"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldType:
+    """What a condition may do with one name.
+
+    ``values`` are the literals an enum, set, country or vendor field accepts; ``order`` lists
+    values (or ``(False, True)`` for booleans) from least to most exposed for ordered fields;
+    ``increasing`` marks numbers where more is more exposed. Enum/set/country/vendor columns are
+    integer codes: the index of the value in ``values`` (``-1`` unknown); sets are bitmasks.
+    """
+
+    type: TypeName
+    values: tuple[str, ...] = ()
+    order: tuple[str, ...] | tuple[bool, bool] | None = None
+    increasing: bool = False
+
+
+def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
+    """The names a condition may use, with their types.
+
+    Contract fields come from :data:`vendorrisk.schema.FIELDS`; the derived fields and factors
+    are produced by :mod:`vendorrisk.features` and :mod:`vendorrisk.scoring` (a test checks that
+    they produce exactly these names).
+    """
+    countries = tuple(sorted(country_names()))
+    fields: dict[str, FieldType] = {}
+    for spec in FIELDS:
+        if spec.kind == "enum":
+            fields[spec.name] = FieldType("enum", spec.values, spec.risk_order)
+        elif spec.kind == "set":
+            fields[spec.name] = FieldType("set", spec.values, increasing=True)
+        elif spec.kind == "bool":
+            fields[spec.name] = FieldType("bool", order=spec.risk_order)
+        elif spec.kind in ("count", "amount"):
+            fields[spec.name] = FieldType("number", increasing=spec.increasing)
+        elif spec.kind == "country":
+            fields[spec.name] = FieldType("country", countries)
+        elif spec.kind == "link_country":
+            fields[spec.name] = FieldType("country", (*countries, NO_LINK))
+    fields["vendor"] = FieldType("vendor", tuple(vendor_names))
+    fields["reach_country"] = FieldType("country", countries)
+    fields["governance_status"] = FieldType("enum", GOVERNANCE_STATUSES, GOVERNANCE_STATUSES)
+    for factor in ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance",
+                   "likelihood", "base_score"):
+        fields[factor] = FieldType("number", increasing=True)
+    return fields
+
+
+# --- evaluator nodes -------------------------------------------------------------------------
+
+
+class _Num:
+    """A numeric sub-expression: evaluates to float64 (NaN = unknown)."""
+
+    direction: Direction
+    nonneg: bool
+
+    def __call__(self, env: Env) -> Column:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class _NumConst(_Num):
+    value: float
+
+    def __post_init__(self) -> None:
+        self.direction = Direction.CONST
+        self.nonneg = self.value >= 0
+
+    def __call__(self, env: Env) -> Column:
+        return np.float64(self.value)  # type: ignore[return-value]  # broadcasts
+
+
+@dataclass(slots=True)
+class _NumField(_Num):
+    name: str
+    direction: Direction
+    nonneg: bool = True
+
+    def __call__(self, env: Env) -> Column:
+        return env[self.name].astype(np.float64, copy=False)
+
+
+_ARITH: Final[dict[type[ast.operator], Callable[[Column, Column], Column]]] = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.divide,
+}
+
+
+@dataclass(slots=True)
+class _NumBinary(_Num):
+    op: type[ast.operator]
+    left: _Num
+    right: _Num
+
+    def __post_init__(self) -> None:
+        left, right = self.left, self.right
+        if self.op is ast.Add:
+            self.direction, self.nonneg = left.direction | right.direction, left.nonneg and right.nonneg
+        elif self.op is ast.Sub:
+            self.direction, self.nonneg = left.direction | right.direction.flipped(), False
+        else:  # * and / : monotone only when both sides have a known sign
+            right_dir = right.direction if self.op is ast.Mult else right.direction.flipped()
+            if left.nonneg and right.nonneg:
+                self.direction = left.direction | right_dir
+            elif isinstance(right, _NumConst) and left.direction is not Direction.CONST:
+                self.direction = left.direction.flipped()
+            elif isinstance(left, _NumConst) and right.direction is not Direction.CONST:
+                self.direction = right_dir.flipped()
+            else:
+                self.direction = Direction.MIXED if (left.direction | right.direction) else Direction.CONST
+            self.nonneg = left.nonneg and right.nonneg
+
+    def __call__(self, env: Env) -> Column:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _ARITH[self.op](self.left(env), self.right(env))
+
+
+@dataclass(slots=True)
+class _NumNeg(_Num):
+    operand: _Num
+
+    def __post_init__(self) -> None:
+        self.direction, self.nonneg = self.operand.direction.flipped(), False
+
+    def __call__(self, env: Env) -> Column:
+        return np.negative(self.operand(env))
+
+
+class _Cond:
+    """A boolean sub-expression: evaluates to a mask."""
+
+    direction: Direction
+
+    def __call__(self, env: Env) -> Mask:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class _Const(_Cond):
+    value: bool
+    direction: Direction = Direction.CONST
+
+    def __call__(self, env: Env) -> Mask:
+        return np.bool_(self.value)  # type: ignore[return-value]  # broadcasts
+
+
+_COMPARE: Final[dict[type[ast.cmpop], Callable[[Column, Column], Mask]]] = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
+
+
+@dataclass(slots=True)
+class _NumCompare(_Cond):
+    op: type[ast.cmpop]
+    left: _Num
+    right: _Num
+    direction: Direction = Direction.CONST
+
+    def __post_init__(self) -> None:
+        rising = self.left.direction | self.right.direction.flipped()  # true as left - right grows
+        if self.op in (ast.Gt, ast.GtE):
+            self.direction = rising
+        elif self.op in (ast.Lt, ast.LtE):
+            self.direction = rising.flipped()
+        else:
+            self.direction = Direction.MIXED if rising else Direction.CONST
+
+    def __call__(self, env: Env) -> Mask:
+        left, right = self.left(env), self.right(env)
+        with np.errstate(invalid="ignore"):
+            result = _COMPARE[self.op](left, right)
+            if self.op is ast.NotEq:  # unknown (NaN) matches nothing, not even !=
+                result &= ~(np.isnan(left) | np.isnan(right))
+        return result
+
+
+@dataclass(slots=True)
+class _CodeIn(_Cond):
+    """``field in {codes}`` for enum, country and vendor codes (``-1`` = unknown never matches)."""
+
+    name: str
+    codes: tuple[int, ...]
+    negate: bool
+    direction: Direction
+
+    def __call__(self, env: Env) -> Mask:
+        column = env[self.name]
+        hit = column == self.codes[0] if len(self.codes) == 1 else np.isin(column, self.codes)
+        return (~hit & (column >= 0)) if self.negate else hit
+
+
+@dataclass(slots=True)
+class _SetHas(_Cond):
+    """``'category' in data_categories``: a bit test on the category bitmask."""
+
+    name: str
+    bit: int
+    negate: bool
+    direction: Direction
+
+    def __call__(self, env: Env) -> Mask:
+        has = (env[self.name] & self.bit) != 0
+        return ~has if self.negate else has
+
+
+@dataclass(slots=True)
+class _Flag(_Cond):
+    name: str
+    expect: bool
+    direction: Direction
+
+    def __call__(self, env: Env) -> Mask:
+        column = env[self.name]
+        return column if self.expect else ~column
+
+
+@dataclass(slots=True)
+class _Not(_Cond):
+    operand: _Cond
+
+    def __post_init__(self) -> None:
+        self.direction = self.operand.direction.flipped()
+
+    def __call__(self, env: Env) -> Mask:
+        return np.logical_not(self.operand(env))
+
+
+@dataclass(slots=True)
+class _All(_Cond):
+    operands: tuple[_Cond, ...]
+    any_of: bool
+    direction: Direction = Direction.CONST
+
+    def __post_init__(self) -> None:
+        for operand in self.operands:
+            self.direction |= operand.direction
+
+    def __call__(self, env: Env) -> Mask:
+        combine = np.logical_or if self.any_of else np.logical_and
+        result = self.operands[0](env)
+        for operand in self.operands[1:]:
+            result = combine(result, operand(env))
+        return result
+
+
+# --- the compiler ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A compiled condition: call it on an environment of columns to get a ``(n_contracts,)`` mask."""
+
+    text: str
+    fields: frozenset[str]
+    direction: Direction
+    _root: _Cond
+
+    def __call__(self, env: Env, n: int) -> Mask:
+        return np.broadcast_to(self._root(env), (n,))
+
+
+_ALLOWED_NODES: Final = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Compare, ast.Eq, ast.NotEq, ast.Lt,
+    ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Name, ast.Load, ast.Constant, ast.List,
+    ast.Tuple, ast.Set,
+)
+_BOOL_NAMES: Final = {"true": True, "false": False}
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _choices(values: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(values[:limit])
+    return f" (allowed: {shown}{', ...' if len(values) > limit else ''})"
+
+
+def _describe(node: ast.AST) -> str:
+    return {
+        ast.Call: "function calls", ast.Attribute: "attribute access", ast.Subscript: "subscripts",
+        ast.Lambda: "lambdas", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+        ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions", ast.Pow: "'**'",
+        ast.NamedExpr: "assignment expressions", ast.IfExp: "conditional expressions",
+        ast.Dict: "dictionaries", ast.JoinedStr: "f-strings", ast.Starred: "'*' unpacking",
+        ast.FloorDiv: "'//'", ast.Mod: "'%'", ast.BitAnd: "'&'", ast.BitOr: "'|'", ast.BitXor: "'^'",
+        ast.LShift: "'<<'", ast.RShift: "'>>'", ast.Invert: "'~'", ast.Is: "'is'", ast.IsNot: "'is not'",
+        ast.MatMult: "'@'", ast.Await: "await", ast.Yield: "yield",
+    }.get(type(node), type(node).__name__)
+
+
+class _Compiler:
+    def __init__(self, fields: Mapping[str, FieldType]) -> None:
+        self.fields = fields
+        self.used: set[str] = set()
+
+    # entry ----------------------------------------------------------------------------------
+    def compile(self, text: str) -> Condition:
+        if len(text) > MAX_LENGTH:
+            raise ExpressionError(f"condition is longer than {MAX_LENGTH} characters")
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError as exc:
+            raise ExpressionError(f"not a valid condition: {exc.msg} (at column {exc.offset})") from None
+        nodes = list(ast.walk(tree))
+        if len(nodes) > MAX_NODES:
+            raise ExpressionError(f"condition has more than {MAX_NODES} syntax nodes")
+        for node in nodes:
+            if not isinstance(node, _ALLOWED_NODES):
+                raise ExpressionError(f"{_describe(node)} are not allowed in conditions")
+            if isinstance(node, ast.Constant) and not isinstance(node.value, (str, int, float, bool)):
+                raise ExpressionError(f"literal {node.value!r} is not allowed (use strings, numbers, true, false)")
+            if isinstance(node, ast.Constant) and isinstance(node.value, float) and not math.isfinite(node.value):
+                raise ExpressionError(f"number {node.value!r} is not finite")
+            if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(node.elts) > MAX_LITERALS:
+                raise ExpressionError(f"a list in a condition may hold at most {MAX_LITERALS} values")
+        root = self.cond(tree.body)
+        return Condition(text, frozenset(self.used), root.direction, root)
+
+    # booleans -------------------------------------------------------------------------------
+    def cond(self, node: ast.expr) -> _Cond:
+        if isinstance(node, ast.BoolOp):
+            return _All(tuple(self.cond(value) for value in node.values), isinstance(node.op, ast.Or))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return _Not(self.cond(node.operand))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return _Const(node.value)
+        if isinstance(node, ast.Name):
+            if node.id in _BOOL_NAMES:
+                return _Const(_BOOL_NAMES[node.id])
+            field = self.field(node.id)
+            if field.type == "bool":
+                return self.flag(node.id, True)
+            raise ExpressionError(
+                f"{node.id!r} is a {field.type} field, not a condition; compare it, {self.example(node.id)}"
+            )
+        raise ExpressionError(f"expected a condition, got {ast.unparse(node)!r}")
+
+    def flag(self, name: str, expect: bool) -> _Flag:
+        order = self.fields[name].order
+        assert order is not None
+        direction = Direction.UP if expect == order[1] else Direction.DOWN
+        return _Flag(name, expect, direction)
+
+    def compare(self, node: ast.Compare) -> _Cond:
+        if len(node.ops) > 1:  # a < b <= c  ->  (a < b) and (b <= c)
+            parts = [
+                ast.Compare(left=left, ops=[op], comparators=[right])
+                for left, op, right in zip([node.left, *node.comparators], node.ops, node.comparators)
+            ]
+            return _All(tuple(self.compare(part) for part in parts), any_of=False)
+        left, op, right = node.left, type(node.ops[0]), node.comparators[0]
+        if op in (ast.In, ast.NotIn):
+            return self.membership(left, right, negate=op is ast.NotIn)
+        typed = self.typed_name(left) or self.typed_name(right)
+        if typed is not None and typed.type != "number":
+            name_node, literal = (left, right) if self.typed_name(left) else (right, left)
+            assert isinstance(name_node, ast.Name)
+            if op not in (ast.Eq, ast.NotEq):
+                raise ExpressionError(f"{name_node.id!r} is an {typed.type} field: compare it with ==, != or in, not by order")
+            return self.match(name_node.id, [literal], negate=op is ast.NotEq)
+        return _NumCompare(op, self.num(left), self.num(right))
+
+    def membership(self, left: ast.expr, right: ast.expr, negate: bool) -> _Cond:
+        if isinstance(right, ast.Name) and self.field(right.id).type == "set":
+            if not (isinstance(left, ast.Constant) and isinstance(left.value, str)):
+                raise ExpressionError(f"write 'value' in {right.id}, with a quoted value on the left")
+            field = self.fields[right.id]
+            bit = 1 << self.literal_index(right.id, field, left)
+            direction = Direction.DOWN if negate else Direction.UP
+            return _SetHas(right.id, bit, negate, direction)
+        if isinstance(left, ast.Name) and isinstance(right, (ast.List, ast.Tuple, ast.Set)):
+            if not right.elts:
+                raise ExpressionError(f"the list after 'in' is empty in {ast.unparse(right)!r}")
+            return self.match(left.id, right.elts, negate)
+        raise ExpressionError(
+            f"'in' takes a field and a list, e.g. service_type in ['cloud_hosting', 'data_center'], "
+            f"or a value and data_categories, e.g. 'health' in data_categories; got {ast.unparse(left)!r} in {ast.unparse(right)!r}"
+        )
+
+    def match(self, name: str, literals: Sequence[ast.expr], negate: bool) -> _Cond:
+        field = self.field(name)
+        if field.type == "bool":
+            values = {self.bool_literal(name, literal) for literal in literals}
+            if len(values) == 2:
+                return _Const(not negate)
+            return self.flag(name, values.pop() != negate)
+        if field.type in ("number", "set"):
+            raise ExpressionError(f"{name!r} is a {field.type} field; {self.example(name)}")
+        codes = tuple(sorted({self.literal_index(name, field, literal) for literal in literals}))
+        return _CodeIn(name, codes, negate, self.enum_direction(field, codes, negate))
+
+    def enum_direction(self, field: FieldType, codes: tuple[int, ...], negate: bool) -> Direction:
+        if field.order is None:
+            return Direction.CONST
+        ranks = [field.order.index(field.values[code]) for code in codes]  # type: ignore[arg-type]
+        matched = set(ranks) if not negate else set(range(len(field.order))) - set(ranks)
+        size = len(field.order)
+        if not matched or len(matched) == size:
+            return Direction.CONST
+        if matched == set(range(size - len(matched), size)):
+            return Direction.UP
+        if matched == set(range(len(matched))):
+            return Direction.DOWN
+        return Direction.MIXED
+
+    # numbers --------------------------------------------------------------------------------
+    def num(self, node: ast.expr) -> _Num:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise ExpressionError(f"expected a number, got {ast.unparse(node)}")
+            return _NumConst(float(node.value))
+        if isinstance(node, ast.Name):
+            field = self.field(node.id)
+            if field.type != "number":
+                raise ExpressionError(f"{node.id!r} is a {field.type} field, not a number; {self.example(node.id)}")
+            direction = Direction.UP if field.increasing else Direction.CONST
+            return _NumField(node.id, direction)
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+            return _NumBinary(type(node.op), self.num(node.left), self.num(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return _NumNeg(self.num(node.operand))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return self.num(node.operand)
+        raise ExpressionError(f"expected a number, got {ast.unparse(node)!r}")
+
+    # names and literals ---------------------------------------------------------------------
+    def field(self, name: str) -> FieldType:
+        if name not in self.fields:
+            raise ExpressionError(f"unknown field {name!r}{_did_you_mean(name, list(self.fields))}")
+        self.used.add(name)
+        return self.fields[name]
+
+    def typed_name(self, node: ast.expr) -> FieldType | None:
+        return self.field(node.id) if isinstance(node, ast.Name) and node.id not in _BOOL_NAMES else None
+
+    def literal_index(self, name: str, field: FieldType, node: ast.expr) -> int:
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            raise ExpressionError(f"{name!r} is compared with {ast.unparse(node)}; expected a quoted value{_choices(field.values)}")
+        value = node.value
+        if field.type == "country" and value.upper() in field.values and value != NO_LINK:
+            value = value.upper()
+        if value not in field.values:
+            hint = "; did you mean 'GB'?" if field.type == "country" and value.upper() == "UK" else _did_you_mean(value, field.values)
+            allowed = "" if field.type in ("country", "vendor") else _choices(field.values)
+            kind = {"country": "an ISO 3166-1 alpha-2 code", "vendor": "a vendor in the pack's registry"}.get(
+                field.type, f"a value of {name}"
+            )
+            raise ExpressionError(f"{node.value!r} is not {kind}{hint}{allowed}")
+        return field.values.index(value)
+
+    def bool_literal(self, name: str, node: ast.expr) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in _BOOL_NAMES:
+            return _BOOL_NAMES[node.id]
+        raise ExpressionError(f"{name!r} is a boolean field; compare it with true or false, not {ast.unparse(node)}")
+
+    def example(self, name: str) -> str:
+        field = self.fields[name]
+        if field.type == "number":
+            return f"e.g. {name} >= 0.5"
+        if field.type == "set":
+            return f"test membership, e.g. '{field.values[0]}' in {name}"
+        return f"e.g. {name} == {field.values[0]!r}" if field.values else f"e.g. {name}"
+
+
+def compile_condition(text: str, fields: Mapping[str, FieldType]) -> Condition:
+    """Parse, type-check and compile a condition.
+
+    Raises
+    ------
+    ExpressionError
+        If the text uses anything outside the whitelist, names an unknown field or value,
+        or mixes types; the message says what and offers a did-you-mean where one is close.
+
+    Examples
+    --------
+    >>> fields = condition_fields(["Huawei"])
+    >>> cond = compile_condition("operator == 'vendor' and 'health' in data_categories", fields)
+    >>> cond.direction
+    <Direction.UP: 1>
+    """
+    return _Compiler(fields).compile(text)

@@ -1,0 +1,278 @@
+"""Find, read, layer, validate and compile rule packs.
+
+A pack is a folder of TOML files (merged: lists concatenate, tables must not collide) or a single
+TOML file. A pack whose ``[pack]`` table says ``extends = "default"`` (or a path) is laid over
+that base: parameters merge key by key, rules merge by ``id`` (a partial rule overrides only the
+keys it gives, so ``{ id = "x", enabled = false }`` switches a rule off), table rows by their key.
+Every problem found is reported with the file, the key path and what is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+from vendorrisk import reference as reference_module
+from vendorrisk.rules import model as model_module
+from vendorrisk.errors import ExpressionError, PackError, PackErrors
+from vendorrisk.reference import Reference
+from vendorrisk.rules.expr import Condition, Direction, compile_condition, condition_fields
+from vendorrisk.rules.model import Pack, Rule
+
+DEFAULT: Final = "default"
+# Keys whose lists merge by a key field when one pack extends another.
+_KEYED_LISTS: Final = {"rules": "id", "jurisdictions": "code", "vendors": "name", "incidents": "id"}
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    condition: Condition
+    origin: str
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """A validated pack with its conditions compiled; immutable and safe to share between threads.
+
+    Attributes
+    ----------
+    model : the merged, validated :class:`~vendorrisk.rules.model.Pack`.
+    rules : the enabled rules, in pack order, each with its compiled condition.
+    fingerprint : ``sha256:`` + hex digest of the pack's canonical JSON; stamped on every result.
+    source : where the pack was read from.
+    """
+
+    model: Pack
+    rules: tuple[CompiledRule, ...]
+    fingerprint: str
+    source: str
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def reference(self) -> Reference:
+        model = self.model
+        month, day = (model.governance_meta.available_from or "01-01").split("-")
+        return Reference(
+            model.jurisdictions, model.vendors, model.incidents, model.governance, (int(month), int(day))
+        )
+
+    @property
+    def name(self) -> str:
+        return self.model.pack.name
+
+
+def default_pack_path() -> Path:
+    """The default pack: inside the installed wheel, or ``rules/default`` in a source checkout."""
+    shipped = Path(str(resources.files("vendorrisk"))) / "_packs" / DEFAULT
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[3] / "rules" / DEFAULT
+
+
+_CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], RulePack] = {}
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> RulePack:
+    """Load a rule pack (the default pack when ``path`` is None).
+
+    Loaded packs are cached by path and file modification times, so repeated calls are cheap.
+
+    Raises
+    ------
+    PackError
+        If the pack cannot be read or is invalid; the message names file, key path and problem.
+    """
+    target = default_pack_path() if path is None or str(path) == DEFAULT else Path(path)
+    files = _pack_files(target)
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    key = (str(target.resolve()), stamp)
+    if key not in _CACHE:
+        _CACHE[key] = _build(target, files)
+    return _CACHE[key]
+
+
+def _pack_files(target: Path) -> list[Path]:
+    if target.is_dir():
+        files = sorted(target.glob("*.toml"))
+        if not files:
+            raise PackError("the folder holds no .toml files", path=target)
+        return files
+    if target.is_file():
+        return [target]
+    raise PackError("no such file or folder", path=target)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"not valid TOML: {exc}", path=path) from None
+    except OSError as exc:
+        raise PackError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def _read_pack(target: Path, files: Sequence[Path]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Merge a pack's files; return the raw document and the file each top-level key/rule came from."""
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for path in files:
+        document = _read(path)
+        for key, value in document.items():
+            if isinstance(value, list) and isinstance(merged.get(key, []), list):
+                merged.setdefault(key, []).extend(value)
+                if key == "rules":
+                    for rule in value:
+                        if isinstance(rule, dict) and isinstance(rule.get("id"), str):
+                            origins[f"rules.{rule['id']}"] = str(path)
+            elif key in merged and merged[key] != value:
+                raise PackError(f"{key!r} is also defined in {origins.get(key, 'another file')}", path=path, key=key)
+            else:
+                merged[key] = value
+            origins.setdefault(key, str(path))
+    extends = merged.get("pack", {}).get("extends") if isinstance(merged.get("pack"), dict) else None
+    if extends:
+        base_target = default_pack_path() if extends == DEFAULT else (target.parent / extends).resolve()
+        if base_target.resolve() == target.resolve():
+            raise PackError("a pack cannot extend itself", path=target, key="pack.extends")
+        base, base_origins = _read_pack(base_target, _pack_files(base_target))
+        base_origins.update(origins)
+        return _overlay(base, merged), base_origins
+    return merged, origins
+
+
+def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    result = copy.deepcopy(base)
+    for key, value in top.items():
+        if key in _KEYED_LISTS and isinstance(value, list) and isinstance(result.get(key), list):
+            result[key] = _merge_keyed(result[key], value, _KEYED_LISTS[key], partial=key == "rules")
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _overlay(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    result.get("pack", {}).pop("extends", None)
+    return result
+
+
+def _merge_keyed(base: list[Any], top: list[Any], key: str, partial: bool) -> list[Any]:
+    merged = list(base)
+    position = {entry.get(key): index for index, entry in enumerate(merged) if isinstance(entry, dict)}
+    for entry in top:
+        index = position.get(entry.get(key)) if isinstance(entry, dict) else None
+        if index is None:
+            merged.append(entry)
+        else:
+            merged[index] = {**merged[index], **entry} if partial else entry
+    return merged
+
+
+def _key_path(document: Mapping[str, Any], loc: Sequence[int | str]) -> str:
+    """Render a pydantic location, naming rules by id: ``rules.vendor_holds_keys.effect.points``."""
+    parts: list[str] = []
+    node: Any = document
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list):
+            entry = node[item] if item < len(node) else None
+            label = next((entry[k] for k in ("id", "code", "name") if isinstance(entry, dict) and isinstance(entry.get(k), str)), None)
+            parts.append(f".{label}" if label else f"[{item}]")
+            node = entry
+        else:
+            if not isinstance(item, str) or item in ("add", "multiply", "floor", "cap", "gate") and parts and parts[-1] == ".effect":
+                continue  # the union's discriminator tag in pydantic's location
+            parts.append(f".{item}")
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts).lstrip(".")
+
+
+def _origin(origins: Mapping[str, str], key: str, default: str) -> str:
+    first = key.split(".")[0]
+    if first == "rules" and "." in key:
+        return origins.get(".".join(key.split(".")[:2]), origins.get(first, default))
+    return origins.get(first, default)
+
+
+def _build(target: Path, files: Sequence[Path]) -> RulePack:
+    document, origins = _read_pack(target, files)
+    try:
+        model = Pack.model_validate(document)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            key = _key_path(document, error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown key" + _key_hint(error["loc"])
+            errors.append(PackError(message, path=_origin(origins, key, str(target)), key=key or None))
+        raise PackErrors(errors) from None
+    fields = condition_fields([vendor.name for vendor in model.vendors])
+    compiled: list[CompiledRule] = []
+    problems: list[PackError] = []
+    for rule in model.rules:
+        key = f"rules.{rule.id}.when"
+        origin = _origin(origins, key, str(target))
+        try:
+            condition = compile_condition(rule.when, fields)
+        except ExpressionError as exc:
+            problems.append(PackError(str(exc), path=origin, key=key))
+            continue
+        problem = _monotonicity_problem(rule, condition)
+        if problem:
+            problems.append(PackError(problem, path=origin, key=key))
+        elif rule.enabled:
+            compiled.append(CompiledRule(rule, condition, origin))
+    if problems:
+        raise PackErrors(problems)
+    return RulePack(model, tuple(compiled), fingerprint(model), str(target), origins)
+
+
+def _key_hint(loc: Sequence[int | str]) -> str:
+    """A did-you-mean for a misspelt key, from every key the pack format knows."""
+    close = difflib.get_close_matches(str(loc[-1]) if loc else "", sorted(_known_keys()), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+@cache
+def _known_keys() -> frozenset[str]:
+    keys: set[str] = set()
+    for module in (model_module, reference_module):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel) and value is not BaseModel:
+                keys |= set(value.model_fields)
+    return frozenset(keys)
+
+
+def _monotonicity_problem(rule: Rule, condition: Condition) -> str | None:
+    if rule.raises and condition.direction & Direction.DOWN:
+        turn = "can turn true as an input gets less risky" if condition.direction != Direction.MIXED else "is not monotone in risk"
+        return (
+            f"the condition {turn}, so this {rule.effect.kind} would make the score fall as risk grows; "
+            "a rule that raises the score (or gates) needs a condition that only turns true as risk grows "
+            "(e.g. hosting != 'customer_premises' rather than hosting == 'in_country')"
+        )
+    if rule.lowers and condition.direction & Direction.UP:
+        turn = "can turn true as an input gets riskier" if condition.direction != Direction.MIXED else "is not monotone in risk"
+        return (
+            f"the condition {turn}, so this {rule.effect.kind} would make the score fall as risk grows; "
+            "a rule that lowers the score needs a condition that only turns true as risk falls "
+            "(e.g. customer_held_keys, or hosting == 'customer_premises')"
+        )
+    return None
+
+
+def fingerprint(model: Pack) -> str:
+    """``sha256:`` + the digest of the pack's canonical JSON (sorted keys, no whitespace)."""
+    canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,231 @@
+"""The contract schema: canonical columns, their kinds, allowed values and risk order.
+
+This module alone knows the contract fields. Everything else (the table
+validator, the condition type-checker, the pack validator, the pydantic
+``Contract`` model) reads them from :data:`FIELDS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Annotated, Final, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+class ServiceType(enum.StrEnum):
+    CLOUD_HOSTING = "cloud_hosting"
+    DATA_CENTER = "data_center"
+    E_GOVERNMENT = "e_government"
+    SAFE_CITY = "safe_city"
+    NETWORK = "network"
+    MANAGED_SERVICES = "managed_services"
+    SOFTWARE = "software"
+    HARDWARE = "hardware"
+    CONSULTING = "consulting"
+
+
+class DataCategory(enum.StrEnum):
+    HEALTH = "health"
+    TAX = "tax"
+    LEGAL = "legal"
+    IDENTITY = "identity"
+    BIOMETRIC = "biometric"
+    FINANCIAL = "financial"
+    EDUCATION = "education"
+    LAW_ENFORCEMENT = "law_enforcement"
+    DEFENSE = "defense"
+    SOCIAL_WELFARE = "social_welfare"
+    TELECOM_METADATA = "telecom_metadata"
+    LOCATION = "location"
+    PUBLIC = "public"
+    NONE = "none"
+
+
+class Hosting(enum.StrEnum):
+    CUSTOMER_PREMISES = "customer_premises"
+    IN_COUNTRY = "in_country"
+    FOREIGN = "foreign"
+
+
+class Operator(enum.StrEnum):
+    CUSTOMER = "customer"
+    THIRD_PARTY = "third_party"
+    JOINT = "joint"
+    VENDOR = "vendor"
+
+
+def _values(members: type[enum.StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in members)
+
+
+Kind = Literal["id", "text", "country", "link_country", "enum", "set", "bool", "count", "amount", "date"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One canonical column.
+
+    ``risk_order`` lists the values from least to most exposed for ordered
+    enums; for booleans it is ``(safe, exposed)``; ``None`` means the field is
+    not a risk factor by itself (identity fields, amounts).
+    """
+
+    name: str
+    kind: Kind
+    values: tuple[str, ...] = ()
+    risk_order: tuple[str, ...] | tuple[bool, bool] | None = None
+    increasing: bool = False  # numbers and sets: more is more exposed
+    required: bool = False
+
+
+#: The literal a link column (``vendor_parent_country``, ``financing_country``) takes for "known: none".
+NO_LINK: Final = "none"
+
+FIELDS: Final[tuple[FieldSpec, ...]] = (
+    FieldSpec("contract_id", "id", required=True),
+    FieldSpec("buyer_country", "country", required=True),
+    FieldSpec("buyer_name", "text"),
+    FieldSpec("vendor_name", "text"),
+    FieldSpec("vendor_country", "country"),
+    FieldSpec("vendor_parent_country", "link_country"),
+    FieldSpec("service_type", "enum", _values(ServiceType)),
+    FieldSpec("data_categories", "set", _values(DataCategory), increasing=True),
+    FieldSpec("records", "count", increasing=True),
+    FieldSpec("hosting", "enum", _values(Hosting), risk_order=_values(Hosting)),
+    FieldSpec("operator", "enum", _values(Operator), risk_order=_values(Operator)),
+    FieldSpec("vendor_remote_access", "bool", risk_order=(False, True)),
+    FieldSpec("customer_held_keys", "bool", risk_order=(True, False)),
+    FieldSpec("audit_rights", "bool", risk_order=(True, False)),
+    FieldSpec("financing_country", "link_country"),
+    FieldSpec("value_usd", "amount"),
+    FieldSpec("signed", "date"),
+    FieldSpec("source", "text"),
+)
+FIELD_BY_NAME: Final = {spec.name: spec for spec in FIELDS}
+CANONICAL_COLUMNS: Final = tuple(spec.name for spec in FIELDS)
+
+#: Inputs whose unknown value is filled from the pack's assumptions for the point score and
+#: spans its whole range for the interval.
+ASSUMABLE: Final = (
+    "service_type",
+    "data_categories",
+    "records",
+    "hosting",
+    "operator",
+    "vendor_remote_access",
+    "customer_held_keys",
+    "audit_rights",
+)
+
+#: Factor columns of the output, in order; each is 0..1 and higher is more exposed.
+FACTORS: Final = ("sensitivity", "legal_reach", "access", "incidents", "governance")
+
+#: Output columns added after the input columns, in order.
+OUTPUT_COLUMNS: Final = (
+    "score",
+    "band",
+    "score_low",
+    "score_high",
+    "gate",
+    *FACTORS,
+    "reasons",
+    "vector",
+    "as_of",
+    "fingerprint",
+    "error",
+)
+
+BANDS: Final = ("low", "medium", "high", "critical")
+GATES: Final = ("pass", "warn", "block")
+GOVERNANCE_STATUSES: Final = ("F", "PF", "NF")
+
+TRUE_WORDS: Final = frozenset({"true", "yes", "1", "y", "t"})
+FALSE_WORDS: Final = frozenset({"false", "no", "0", "n", "f"})
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> short English name (plus XK), from the shipped table."""
+    text = resources.files("vendorrisk").joinpath("data/countries.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {row["code"]: row["name"] for row in rows}
+
+
+def _check_country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in country_names():
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _check_link_country(value: str) -> str:
+    return NO_LINK if value.strip().lower() == NO_LINK else _check_country(value)
+
+
+CountryCode = Annotated[str, AfterValidator(_check_country)]
+LinkCountry = Annotated[str, AfterValidator(_check_link_country)]
+UnitFloat = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+# Enum members, category sets and ISO dates may be given as their text; numbers and booleans stay strict.
+_LAX: Final = Field(strict=False)
+
+
+class Contract(BaseModel):
+    """One procurement contract in the canonical columns.
+
+    ``None`` means unknown, which is not the same as ``False``: unknowns widen
+    the score interval and take the pack's stated assumption for the point
+    score. Extra keys are refused here; pass a mapping to
+    :func:`vendorrisk.score` to carry extra columns through.
+
+    Examples
+    --------
+    >>> Contract(contract_id="PG-1", buyer_country="PG", vendor_name="Huawei").vendor_country is None
+    True
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    contract_id: Annotated[str, Field(min_length=1)]
+    buyer_country: CountryCode
+    buyer_name: str | None = None
+    vendor_name: str | None = None
+    vendor_country: CountryCode | None = None
+    vendor_parent_country: LinkCountry | None = None
+    service_type: Annotated[ServiceType, _LAX] | None = None
+    data_categories: Annotated[frozenset[Annotated[DataCategory, _LAX]], _LAX] | None = None
+    records: Annotated[int, Field(ge=0)] | None = None
+    hosting: Annotated[Hosting, _LAX] | None = None
+    operator: Annotated[Operator, _LAX] | None = None
+    vendor_remote_access: bool | None = None
+    customer_held_keys: bool | None = None
+    audit_rights: bool | None = None
+    financing_country: LinkCountry | None = None
+    value_usd: NonNegative | None = None
+    signed: Annotated[dt.date, _LAX] | None = None
+    source: str | None = None
+
+    def to_row(self) -> dict[str, str | None]:
+        """The contract as a row of canonical text cells (``None`` for unknown)."""
+        row: dict[str, str | None] = {}
+        for name in CANONICAL_COLUMNS:
+            value = getattr(self, name)
+            if value is None:
+                row[name] = None
+            elif isinstance(value, bool):
+                row[name] = "true" if value else "false"
+            elif isinstance(value, frozenset):
+                row[name] = ";".join(sorted(value))
+            elif isinstance(value, dt.date):
+                row[name] = value.isoformat()
+            else:
+                row[name] = str(value)
+        return row

@@ -1,0 +1,277 @@
+"""Contracts table -> validated input columns (integer codes, numbers, dates) and per-row errors.
+
+Every canonical column is checked by its kind from :data:`vendorrisk.schema.FIELDS`. Text cells
+are parsed once per distinct value (dictionary encoding), so a million rows with a few hundred
+distinct countries cost a few hundred parses. A bad cell never raises: it makes the cell unknown
+and adds ``column: problem`` to the row's error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from vendorrisk.reference import COUNTRY_INDEX, NO_LINK_CODE, UNKNOWN
+from vendorrisk.schema import (
+    FALSE_WORDS,
+    FIELDS,
+    NO_LINK,
+    TRUE_WORDS,
+    FieldSpec,
+    country_names,
+)
+
+# An integer or decimal number, optionally with an exponent; thousands separators are refused
+# because "1,000" is ambiguous between locales.
+_NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+_NOT_A_CODE: Final = -2  # internal marker for a cell that failed to parse
+
+
+@dataclass
+class Inputs:
+    """Validated canonical columns, each ``(n_contracts,)``.
+
+    Country columns are ``int16`` indices into :data:`~vendorrisk.reference.COUNTRY_CODES`
+    (``-1`` unknown, ``NO_LINK_CODE`` for ``none``); enums ``int8`` indices into the field's
+    values (``-1`` unknown); ``data_categories`` a ``uint16`` bitmask with ``known`` telling
+    empty from unknown; booleans ``int8`` (``-1`` unknown, 0, 1); numbers ``float64`` (NaN
+    unknown); ``signed`` ``datetime64[D]`` (NaT unknown); ``vendor_name`` the raw text.
+    ``problems`` maps a column name to ``(n_contracts,)`` message codes into ``messages``.
+    """
+
+    n: int
+    columns: dict[str, NDArray[np.generic]]
+    known: dict[str, NDArray[np.bool_]]
+    problems: dict[str, NDArray[np.int32]] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    def errors(self) -> NDArray[np.object_]:
+        """``(n_contracts,)`` the row's problems joined by ``"; "``, or ``""`` for a valid row."""
+        out = np.full(self.n, "", dtype=object)
+        if not self.problems:
+            return out
+        bad_rows = np.flatnonzero(np.any(np.stack([codes >= 0 for codes in self.problems.values()]), axis=0))
+        for row in bad_rows:
+            parts = [self.messages[codes[row]] for codes in self.problems.values() if codes[row] >= 0]
+            out[row] = "; ".join(parts)
+        return out
+
+    def invalid(self) -> NDArray[np.bool_]:
+        """``(n_contracts,)`` True where the row has any problem."""
+        mask = np.zeros(self.n, dtype=bool)
+        for codes in self.problems.values():
+            mask |= codes >= 0
+        return mask
+
+
+def _suggest(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _parse_country(text: str, allow_none: bool) -> tuple[int, str | None]:
+    code = text.strip().upper()
+    if allow_none and code.lower() == NO_LINK:
+        return NO_LINK_CODE, None
+    if code in COUNTRY_INDEX:
+        return COUNTRY_INDEX[code], None
+    by_name = {name.casefold(): iso for iso, name in country_names().items()}
+    hint = (
+        f"; did you mean {by_name[text.strip().casefold()]!r}?" if text.strip().casefold() in by_name
+        else "; did you mean 'GB'?" if code == "UK"
+        else ""
+    )
+    return _NOT_A_CODE, f"{text!r} is not an ISO 3166-1 alpha-2 country code{hint}"
+
+
+def _normal_word(text: str) -> str:
+    return text.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _parse_enum(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
+    values = list(spec.values)
+
+    def parse(text: str) -> tuple[int, str | None]:
+        word = _normal_word(text)
+        if word in values:
+            return values.index(word), None
+        return _NOT_A_CODE, f"{text!r} is not one of {', '.join(values)}{_suggest(word, values)}"
+
+    return parse
+
+
+def _parse_categories(text: str) -> tuple[int, str | None]:
+    values = FIELDS_BY_KIND_SET.values
+    bits = 0
+    for part in text.split(";"):
+        word = _normal_word(part)
+        if not word:
+            continue
+        if word not in values:
+            return _NOT_A_CODE, f"{part.strip()!r} is not a data category{_suggest(word, list(values))} (allowed: {', '.join(values)})"
+        bits |= 1 << values.index(word)
+    return bits, None
+
+
+def _parse_bool(text: str) -> tuple[int, str | None]:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return 1, None
+    if word in FALSE_WORDS:
+        return 0, None
+    return _NOT_A_CODE, f"{text!r} is not a boolean (use true/false, yes/no or 1/0)"
+
+
+def _parse_date(text: str) -> tuple[int, str | None]:
+    try:
+        return (dt.date.fromisoformat(text.strip()) - dt.date(1970, 1, 1)).days, None
+    except ValueError:
+        return _NOT_A_CODE, f"{text!r} is not a date (use YYYY-MM-DD)"
+
+
+FIELDS_BY_KIND_SET: Final = next(spec for spec in FIELDS if spec.kind == "set")
+
+
+def _as_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column
+    return column.cast(pa.string())
+
+
+def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cells that are empty or only whitespace mean unknown."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, column.type), column)
+
+
+class _Collector:
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.problems: dict[str, NDArray[np.int32]] = {}
+        self.messages: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, name: str, rows: NDArray[np.bool_], messages: NDArray[np.object_] | str) -> None:
+        codes = self.problems.setdefault(name, np.full(self.n, -1, dtype=np.int32))
+        if isinstance(messages, str):
+            codes[rows] = self._code(f"{name}: {messages}")
+        else:
+            for row in np.flatnonzero(rows):
+                codes[row] = self._code(f"{name}: {messages[row]}")
+
+    def _code(self, message: str) -> int:
+        if message not in self._index:
+            self._index[message] = len(self.messages)
+            self.messages.append(message)
+        return self._index[message]
+
+
+def _coded(
+    column: pa.ChunkedArray, parse: Callable[[str], tuple[int, str | None]], dtype: type[np.generic], name: str, errors: _Collector
+) -> tuple[NDArray[np.generic], NDArray[np.bool_]]:
+    """Parse a low-cardinality text column once per distinct value."""
+    encoded = pc.dictionary_encode(_blank_to_null(_as_strings(column))).combine_chunks()
+    parsed = [parse(text) for text in encoded.dictionary.to_pylist()]
+    codes = np.array([code for code, _ in parsed] + [UNKNOWN], dtype=np.int64)
+    indices = encoded.indices.fill_null(len(parsed)).to_numpy(zero_copy_only=False)
+    values = codes[indices]
+    bad = values == _NOT_A_CODE
+    if bad.any():
+        message_of = np.array([message for _, message in parsed] + [None], dtype=object)
+        errors.add(name, bad, message_of[indices])
+        values[bad] = UNKNOWN
+    known = values != UNKNOWN
+    return values.astype(dtype), known
+
+
+def _numbers(column: pa.ChunkedArray, spec: FieldSpec, errors: _Collector) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+        values = column.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
+        bad_text = np.zeros(len(values), dtype=bool)
+    else:
+        text = _blank_to_null(_as_strings(column))
+        ok = pc.match_substring_regex(text, _NUMBER)
+        bad_text = np.asarray(pc.and_(pc.invert(ok), pc.is_valid(text)).to_numpy(zero_copy_only=False), dtype=bool)
+        if bad_text.any():
+            texts = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+            messages = np.array([f"{t!r} is not a number" for t in texts[bad_text]], dtype=object)
+            full = np.empty(len(texts), dtype=object)
+            full[bad_text] = messages
+            errors.add(spec.name, bad_text, full)
+        cleaned = pc.if_else(ok, pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string()))
+        values = cleaned.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
+    with np.errstate(invalid="ignore"):
+        negative = values < 0
+        fractional = (spec.kind == "count") & (np.mod(values, 1) != 0) & ~np.isnan(values) & ~negative
+        infinite = np.isinf(values)
+    for mask, problem in ((negative, "must be >= 0"), (fractional, "must be a whole number"), (infinite, "must be finite")):
+        if mask.any():
+            errors.add(spec.name, mask, problem)
+            values[mask] = np.nan
+    return values, ~np.isnan(values)
+
+
+def _booleans(column: pa.ChunkedArray, name: str, errors: _Collector) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
+    if pa.types.is_boolean(column.type):
+        values = column.cast(pa.int8()).fill_null(UNKNOWN).to_numpy().astype(np.int8)
+        return values, values != UNKNOWN
+    return _coded(column, _parse_bool, np.int8, name, errors)  # type: ignore[return-value]
+
+
+def _dates(column: pa.ChunkedArray, name: str, errors: _Collector) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
+    if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
+        days = column.cast(pa.date32()).cast(pa.int32()).fill_null(np.iinfo(np.int32).min).to_numpy().astype(np.int64)
+        known = days != np.iinfo(np.int32).min
+    else:
+        days, known = _coded(column, _parse_date, np.int64, name, errors)  # type: ignore[assignment]
+    dates = days.astype("datetime64[D]")
+    dates[~known] = np.datetime64("NaT")
+    return dates, known
+
+
+def validate(table: pa.Table) -> Inputs:
+    """Check the canonical columns of ``table`` and convert them to codes.
+
+    A canonical column that is absent is all-unknown; a missing required column is the
+    caller's problem (:func:`vendorrisk.api.score_table` raises before calling this).
+    """
+    n = table.num_rows
+    errors = _Collector(n)
+    columns: dict[str, NDArray[np.generic]] = {}
+    known: dict[str, NDArray[np.bool_]] = {}
+    for spec in FIELDS:
+        name = spec.name
+        column = table.column(name) if name in table.column_names else pa.chunked_array([pa.nulls(n, pa.string())])
+        if spec.kind in ("id", "text"):
+            text = _blank_to_null(_as_strings(column))
+            columns[name] = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object) if name == "vendor_name" else np.empty(0)
+            known[name] = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        elif spec.kind in ("country", "link_country"):
+            allow_none = spec.kind == "link_country"
+            columns[name], known[name] = _coded(column, lambda t, a=allow_none: _parse_country(t, a), np.int16, name, errors)
+        elif spec.kind == "enum":
+            columns[name], known[name] = _coded(column, _parse_enum(spec), np.int8, name, errors)
+        elif spec.kind == "set":
+            columns[name], known[name] = _coded(column, _parse_categories, np.int32, name, errors)
+            columns[name] = np.where(known[name], columns[name], 0).astype(np.uint16)
+        elif spec.kind == "bool":
+            columns[name], known[name] = _booleans(column, name, errors)
+        elif spec.kind in ("count", "amount"):
+            columns[name], known[name] = _numbers(column, spec, errors)
+        elif spec.kind == "date":
+            columns[name], known[name] = _dates(column, name, errors)
+        if spec.required:
+            missing = ~known[name] & ~(errors.problems.get(name, np.full(n, -1)) >= 0)
+            if missing.any():
+                errors.add(name, missing, "missing (required)")
+    return Inputs(n, columns, known, errors.problems, errors.messages)
