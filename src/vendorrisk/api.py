@@ -24,9 +24,12 @@ Rules = RulePack | str | os.PathLike[str] | None
 REQUIRED = tuple(spec.name for spec in FIELDS if spec.required)
 
 
+Source = pa.Table | dict[str, list[Any]]
+
+
 @dataclass(frozen=True)
 class _Run:
-    table: pa.Table
+    table: Source
     inputs: Inputs
     features: Features
     scored: Scored
@@ -37,9 +40,10 @@ def _pack(rules: Rules) -> RulePack:
     return rules if isinstance(rules, RulePack) else load_rules(rules)
 
 
-def _run(table: pa.Table, pack: RulePack, as_of: dt.date | None) -> _Run:
+def _run(table: Source, pack: RulePack, as_of: dt.date | None) -> _Run:
     """The whole pipeline: validate -> features -> factors and rules -> output columns."""
-    missing = [name for name in REQUIRED if name not in table.column_names]
+    names = table.column_names if isinstance(table, pa.Table) else list(table)
+    missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise InputError(f"the input has no {', '.join(repr(m) for m in missing)} column (required)")
     inputs = validate(table)
@@ -187,7 +191,10 @@ def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt
     Contract PG-1: exposure ...
     """
     pack = _pack(rules)
-    run = _run(to_arrow(contract), pack, _date(as_of))
+    if not isinstance(contract, (Mapping, Contract)):
+        raise InputError(f"cannot score a {type(contract).__name__}: give a Contract or a mapping")
+    # One row from Python skips Arrow: the columns go to the same validator as lists of cells.
+    run = _run({name: [value] for name, value in _row(contract).items()}, pack, _date(as_of))
     return _result(run, 0, pack)
 
 
@@ -214,11 +221,11 @@ def _result(run: _Run, row: int, pack: RulePack) -> Result:
         fingerprint=pack.fingerprint,
         as_of=None if np.isnat(as_of) else as_of.astype(dt.date),
         error=error,
-        details=describe_row(row, run.inputs, run.scored, run.features, pack) if valid else {},
-        pack=pack,
+        _describe=(lambda: describe_row(row, run.inputs, run.scored, run.features, pack)) if valid else None,
     )
 
 
 def _contract_id(run: _Run, row: int) -> str | None:
-    value = run.table.column("contract_id")[row].as_py()
+    table = run.table
+    value = table.column("contract_id")[row].as_py() if isinstance(table, pa.Table) else table["contract_id"][row]
     return None if value is None else str(value)

@@ -8,11 +8,15 @@ string of factor levels, e.g. ``VRX:1/DS:H/LR:C/AP:H/IH:M/GV:PF``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
+
+from vendorrisk._arrays import distinct
 
 from vendorrisk.features import Features
 from vendorrisk.reference import COUNTRY_CODES
@@ -41,7 +45,7 @@ def reasons(scored: Scored, pack: RulePack) -> NDArray[np.object_]:
     key = np.where(scored.fired, key, -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
     ranked = np.where(np.take_along_axis(scored.fired, order, axis=1), order, n_rules)
-    unique, inverse = np.unique(ranked, axis=0, return_inverse=True)
+    unique, inverse = distinct(ranked, axis=0)
     ids = [r.rule.id for r in pack.rules]
     texts = np.array([";".join(ids[j] for j in row if j < n_rules) for row in unique], dtype=object)
     return texts[inverse.reshape(-1)]
@@ -60,7 +64,7 @@ def vectors(scored: Scored, features: Features, pack: RulePack) -> NDArray[np.ob
     key = status
     for level in levels:
         key = key * len(LEVELS) + level
-    unique, inverse = np.unique(key, return_inverse=True)
+    unique, inverse = distinct(key)
     texts = []
     for value in unique:
         value = int(value)
@@ -93,8 +97,12 @@ class Result:
     fingerprint: str
     as_of: dt.date | None
     error: str
-    details: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
-    pack: RulePack | None = field(default=None, repr=False, compare=False)
+    _describe: Callable[[], dict[str, object]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def details(self) -> dict[str, object]:
+        """What :meth:`explain` prints: factor breakdown, assumed inputs, fired rules (computed on demand)."""
+        return self._describe() if self._describe is not None else {}
 
     @property
     def sensitivity(self) -> float:

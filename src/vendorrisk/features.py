@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from vendorrisk._arrays import distinct
+
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.validate import Inputs
@@ -49,7 +51,7 @@ class Features:
 
 def _match_vendors(names: NDArray[np.object_], pack: RulePack) -> NDArray[np.int32]:
     reference = pack.reference
-    unique, inverse = np.unique(np.where(names == None, "", names).astype(str), return_inverse=True)  # noqa: E711
+    unique, inverse = distinct(np.where(names == None, "", names).astype(str))  # noqa: E711
     matched = np.array([reference.match_vendor(name) if name else UNKNOWN for name in unique], dtype=np.int32)
     return matched[inverse.reshape(-1)]
 
@@ -74,12 +76,7 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
 
     seat = from_registry("vendor_country", reference.vendor_seat)
     parent = from_registry("vendor_parent_country", reference.vendor_parent)
-    controllers = reference.controlling_states(params.legal_reach.control_single, params.legal_reach.control_combined)
-    width = max((len(states) for states in controllers), default=0)
-    holder_table = np.full((len(controllers) + 1, max(width, 1)), NO_LINK_CODE, dtype=np.int16)
-    for index, states in enumerate(controllers):
-        holder_table[index, : len(states)] = states
-    holders = holder_table[np.where(matched, vendor, len(controllers))].T  # (width, n)
+    holders = reference.holders[np.where(matched, vendor, len(reference.vendors))].T  # (width, n)
     group = np.where(matched, reference.vendor_seat[safe_vendor] if len(reference.vendor_seat) else UNKNOWN, NO_LINK_CODE)
     links = np.vstack([seat, parent, group.astype(np.int16), holders, columns["financing_country"].astype(np.int16)])
     link_kind = ("seat", "parent", "group", *(["shareholder"] * holders.shape[0]), "financing")
@@ -88,6 +85,5 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     dates = np.where(np.isnat(dates), np.datetime64(today or dt.date.today(), "D"), dates)
     buyer = columns["buyer_country"].astype(np.int16)
     total, status, edition = reference.governance_rating(buyer, dates, params.governance.max_age_years)
-    half_life_days = params.incidents.half_life_years * 365.25
-    incident_sum = reference.incident_exposure(vendor, dates, params.incidents.grade_weights, half_life_days)
+    incident_sum = reference.incident_exposure(vendor, dates)
     return Features(vendor, buyer, links, link_kind, dates, total, status, edition, incident_sum)

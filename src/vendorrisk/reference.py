@@ -18,6 +18,8 @@ from typing import Annotated, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from vendorrisk._arrays import distinct
 from pydantic import BaseModel, ConfigDict, Field
 
 from vendorrisk.schema import CountryCode, UnitFloat, country_names
@@ -179,6 +181,9 @@ class Reference:
     incidents: Sequence[Incident]
     governance: Mapping[str, GovernanceEntry]
     governance_available_from: tuple[int, int]
+    control: tuple[float, float]
+    grade_weight: Mapping[str, float]
+    half_life_days: float
 
     @cached_property
     def strength(self) -> NDArray[np.float64]:
@@ -224,13 +229,16 @@ class Reference:
             dtype=np.int16,
         )
 
-    def controlling_states(self, single: float, combined: float) -> list[tuple[int, ...]]:
-        """Per vendor, the country codes whose holders control it.
+    @cached_property
+    def holders(self) -> NDArray[np.int16]:
+        """``(n_vendors + 1, width)`` country codes of the states whose holders control each vendor.
 
-        A country controls when one holder from it has at least ``single`` of the shares or all
-        its holders together at least ``combined`` (after SecNumCloud 3.2, 24 % and 39 %).
+        A country controls when one holder from it has at least ``control_single`` of the shares
+        or all its holders together at least ``control_combined`` (after SecNumCloud 3.2: 24 % and
+        39 %). Padded with ``NO_LINK_CODE``; the last row is for vendors not in the registry.
         """
-        result = []
+        single, combined = self.control
+        controllers = []
         for vendor in self.vendors:
             totals: dict[str, float] = {}
             control: set[str] = set()
@@ -239,37 +247,41 @@ class Reference:
                 if holder.share >= single:
                     control.add(holder.country)
             control |= {country for country, total in totals.items() if total >= combined}
-            result.append(tuple(sorted(COUNTRY_INDEX[country] for country in control)))
-        return result
+            controllers.append(sorted(COUNTRY_INDEX[country] for country in control))
+        width = max([len(states) for states in controllers] + [1])
+        table = np.full((len(controllers) + 1, width), NO_LINK_CODE, dtype=np.int16)
+        for index, states in enumerate(controllers):
+            table[index, : len(states)] = states
+        return table
 
-    def incident_exposure(
-        self,
-        vendor: NDArray[np.int32],
-        as_of: NDArray[np.datetime64],
-        grade_weight: Mapping[str, float],
-        half_life_days: float,
-    ) -> NDArray[np.float64]:
+    @cached_property
+    def _incident_pairs(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """One entry per (incident, registry vendor): vendor index, public day, grade weight."""
+        index = {name: i for i, name in enumerate(self.vendor_names)}
+        vendors, days, weights = [], [], []
+        for incident in self.incidents:
+            for name in incident.vendors:
+                if name in index:
+                    vendors.append(index[name])
+                    days.append((incident.date - dt.date(1970, 1, 1)).days)
+                    weights.append(self.grade_weight[incident.grade])
+        return np.array(vendors, dtype=np.int64), np.array(days, dtype=np.int64), np.array(weights)
+
+    def incident_exposure(self, vendor: NDArray[np.int32], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
         """Evidence-weighted, decayed incident sum ``sum_i w(grade_i) * 0.5 ** (age_i / half_life)``.
 
         Only incidents of the contract's vendor public on or before its as-of date count.
         Shapes: ``vendor`` and ``as_of`` are ``(n_contracts,)``; so is the result.
         """
-        total = np.zeros(vendor.shape[0])
-        if not self.incidents:
-            return total
+        pair_vendor, pair_day, pair_weight = self._incident_pairs
+        if not len(pair_vendor):
+            return np.zeros(vendor.shape[0])
         day = as_of.astype("datetime64[D]").astype(np.int64)
-        keys, inverse = np.unique(np.stack([vendor.astype(np.int64), day]), axis=1, return_inverse=True)
-        unique_total = np.zeros(keys.shape[1])
-        for incident in self.incidents:
-            members = [self.vendor_names.index(name) for name in incident.vendors if name in self.vendor_names]
-            if not members:
-                continue
-            published = (incident.date - dt.date(1970, 1, 1)).days
-            age = keys[1] - published
-            hit = np.isin(keys[0], members) & (age >= 0)
-            unique_total[hit] += grade_weight[incident.grade] * 0.5 ** (age[hit] / half_life_days)
-        total[:] = unique_total[inverse.reshape(-1)]
-        return total
+        keys, inverse = distinct(np.stack([vendor.astype(np.int64), day]), axis=1)
+        age = keys[1][:, None] - pair_day[None, :]  # (n_keys, n_pairs)
+        hit = (keys[0][:, None] == pair_vendor[None, :]) & (age >= 0)
+        decay = np.where(hit, 0.5 ** (np.maximum(age, 0) / self.half_life_days), 0.0)
+        return (decay @ pair_weight)[inverse.reshape(-1)]
 
     @cached_property
     def _edition_starts(self) -> NDArray[np.datetime64]:
@@ -295,7 +307,7 @@ class Reference:
         years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
         starts = self._edition_starts
         cap = years - (dates < starts[np.clip(years - 1900, 0, len(starts) - 1)])
-        keys, inverse = np.unique(np.stack([country.astype(np.int64), cap]), axis=1, return_inverse=True)
+        keys, inverse = distinct(np.stack([country.astype(np.int64), cap]), axis=1)
         total = np.full(keys.shape[1], np.nan)
         status = np.full(keys.shape[1], UNKNOWN, dtype=np.int8)
         edition = np.zeros(keys.shape[1], dtype=np.int16)

@@ -24,10 +24,12 @@ ordered unknowns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
+
+from vendorrisk._arrays import distinct
 
 from vendorrisk.features import Features
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
@@ -36,8 +38,6 @@ from vendorrisk.rules.loader import RulePack
 from vendorrisk.schema import ASSUMABLE, FIELD_BY_NAME
 from vendorrisk.validate import Inputs
 
-Scenario = Literal["point", "low", "high"]
-SCENARIOS: Final[tuple[Scenario, ...]] = ("point", "low", "high")
 GATE_LEVEL: Final = {"warn": 1, "block": 2}
 SCORE_DECIMALS: Final = 1
 Float = NDArray[np.float64]
@@ -75,35 +75,41 @@ class Scored:
 
 
 # --- filling unknown inputs ----------------------------------------------------------------
+#
+# The three evaluations are stacked into one batch of 3 * n rows: rows [0, n) are the point
+# scenario, [n, 2n) the low one, [2n, 3n) the high one. ``scenario`` is that ``(3 * n,)`` code.
 
 
-def _fill(inputs: Inputs, pack: RulePack, scenario: Scenario) -> dict[str, NDArray[np.generic]]:
-    """Ordered inputs with unknowns replaced by the assumption (point), best (low) or worst (high) value."""
+def _by_scenario(point: float, low: float, high: float, scenario: NDArray[np.intp]) -> Float:
+    return np.array([point, low, high], dtype=np.float64)[scenario]
+
+
+def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[np.generic]]:
+    """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
     assumptions = pack.model.assumptions
     filled: dict[str, NDArray[np.generic]] = {}
+
+    def stack(name: str, values: tuple[object, object, object], dtype: type[np.generic]) -> None:
+        column, known = inputs.columns[name], inputs.known[name]
+        filled[name] = np.concatenate([np.where(known, column, value) for value in values]).astype(dtype)
+
     for name in ("hosting", "operator", "service_type"):
         spec = FIELD_BY_NAME[name]
-        column, known = inputs.columns[name], inputs.known[name]
-        if scenario == "point":
-            value = spec.values.index(getattr(assumptions, name))
-        elif spec.risk_order is None:
-            filled[name] = column  # unordered: stays unknown (-1) at the interval's ends
-            continue
+        point = spec.values.index(getattr(assumptions, name))
+        if spec.risk_order is None:  # unordered: stays unknown (-1) at the interval's ends
+            stack(name, (point, UNKNOWN, UNKNOWN), np.int8)
         else:
-            value = spec.values.index(str(spec.risk_order[0 if scenario == "low" else -1]))
-        filled[name] = np.where(known, column, value).astype(np.int8)
+            best, worst = (spec.values.index(str(v)) for v in (spec.risk_order[0], spec.risk_order[-1]))
+            stack(name, (point, best, worst), np.int8)
     for name in ("vendor_remote_access", "customer_held_keys", "audit_rights"):
         spec = FIELD_BY_NAME[name]
         assert spec.risk_order is not None
-        value = {"point": getattr(assumptions, name), "low": spec.risk_order[0], "high": spec.risk_order[1]}[scenario]
-        filled[name] = np.where(inputs.known[name], inputs.columns[name] == 1, bool(value))
+        stack(name, (int(getattr(assumptions, name)), int(spec.risk_order[0]), int(spec.risk_order[1])), np.int8)
+        filled[name] = filled[name] == 1
     categories = FIELD_BY_NAME["data_categories"].values
     assumed_bits = sum(1 << categories.index(c) for c in assumptions.data_categories)
-    all_bits = (1 << len(categories)) - 1
-    fill_bits = {"point": assumed_bits, "low": 0, "high": all_bits}[scenario]
-    filled["data_categories"] = np.where(inputs.known["data_categories"], inputs.columns["data_categories"], fill_bits).astype(np.uint16)
-    fill_records = {"point": float(assumptions.records), "low": 0.0, "high": np.inf}[scenario]
-    filled["records"] = np.where(inputs.known["records"], inputs.columns["records"], fill_records)
+    stack("data_categories", (assumed_bits, 0, (1 << len(categories)) - 1), np.uint16)
+    stack("records", (float(assumptions.records), 0.0, np.inf), np.float64)
     return filled
 
 
@@ -115,7 +121,7 @@ def _sensitivity(bits: NDArray[np.uint16], params: Parameters) -> Float:
     p = params.sensitivity
     categories = FIELD_BY_NAME["data_categories"].values
     weights = np.array([p.weights[c] for c in categories])  # type: ignore[index]
-    unique, inverse = np.unique(bits, return_inverse=True)
+    unique, inverse = distinct(bits)
     members = ((unique[:, None] >> np.arange(len(categories))) & 1).astype(bool)  # (n_unique, n_categories)
     chosen = np.where(members, weights, 0.0)
     linked = (members & (weights >= p.linkage_threshold)).sum(axis=1)
@@ -130,17 +136,25 @@ def _volume(records: Float, params: Parameters) -> Float:
     return p.floor + (1.0 - p.floor) * share
 
 
-def _weights(table: dict[str, float], field: str) -> Float:
-    return np.array([table[value] for value in FIELD_BY_NAME[field].values])  # type: ignore[index]
+_WEIGHTS: dict[tuple[str, str], Float] = {}
 
 
-def _access(filled: dict[str, NDArray[np.generic]], inputs: Inputs, params: Parameters, scenario: Scenario) -> Float:
-    p = params.access
-    access = np.ones(inputs.n)
+def _weights(pack: RulePack, field: str) -> Float:
+    """``(n_values,)`` access weights of an enum field, indexed by its codes; cached by pack fingerprint."""
+    key = (pack.fingerprint, field)
+    if key not in _WEIGHTS:
+        table = getattr(pack.model.parameters.access, field)
+        _WEIGHTS[key] = np.array([table[value] for value in FIELD_BY_NAME[field].values])
+    return _WEIGHTS[key]
+
+
+def _access(filled: dict[str, NDArray[np.generic]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
+    p = pack.model.parameters.access
+    access = np.ones(scenario.shape[0])
     for name in ("service_type", "operator", "hosting"):
-        weights = _weights(getattr(p, name), name)
+        weights = _weights(pack, name)
         codes = filled[name]
-        unknown_value = {"low": weights.min(), "high": weights.max(), "point": np.nan}[scenario]
+        unknown_value = _by_scenario(np.nan, weights.min(), weights.max(), scenario)
         access *= np.where(codes >= 0, weights[np.maximum(codes, 0)], unknown_value)
     for name in ("vendor_remote_access", "customer_held_keys", "audit_rights"):
         bool_weights = getattr(p, name)
@@ -148,7 +162,7 @@ def _access(filled: dict[str, NDArray[np.generic]], inputs: Inputs, params: Para
     return access
 
 
-def _legal_reach(features: Features, params: Parameters, pack: RulePack, scenario: Scenario) -> tuple[Float, NDArray[np.intp]]:
+def _legal_reach(features: Features, params: Parameters, pack: RulePack, scenario: NDArray[np.intp]) -> tuple[Float, NDArray[np.intp]]:
     """``C = max_l strength(state_l) * weight(kind_l)`` over foreign links, with unknowns per scenario."""
     p = params.legal_reach
     strength = pack.reference.strength
@@ -159,37 +173,37 @@ def _legal_reach(features: Features, params: Parameters, pack: RulePack, scenari
     codes = np.where(known, links, NO_LINK_CODE)
     s = strength[codes]
     unassessed = np.isnan(s)
-    s = np.where(unassessed, {"point": p.unassessed_strength, "low": 0.0, "high": 1.0}[scenario], s)
+    s = np.where(unassessed, _by_scenario(p.unassessed_strength, 0.0, 1.0, scenario), s)
     foreign = codes != features.buyer[None, :]
     contribution = np.where(foreign, s * weight, 0.0)
     # An unknown link: the seat is assumed foreign at `vendor_strength`; other links are assumed absent.
-    unknown_seat = {"point": assumed, "low": 0.0, "high": 1.0}[scenario]
-    unknown_other = {"point": 0.0, "low": 0.0, "high": 1.0}[scenario]
-    unknown_value = np.array([unknown_seat if kind == "seat" else unknown_other for kind in features.link_kind])[:, None]
+    unknown_seat = _by_scenario(assumed, 0.0, 1.0, scenario)
+    unknown_other = _by_scenario(0.0, 0.0, 1.0, scenario)
+    unknown_value = np.stack([unknown_seat if kind == "seat" else unknown_other for kind in features.link_kind])
     contribution = np.where(known, contribution, unknown_value * weight)
     best = contribution.argmax(axis=0)
     reach = contribution.max(axis=0)
     return reach, np.where(reach > 0, best, -1)
 
 
-def _governance(features: Features, params: Parameters, pack: RulePack, scenario: Scenario) -> Float:
+def _governance(features: Features, params: Parameters, pack: RulePack, scenario: NDArray[np.intp]) -> Float:
     p = params.governance
     status_weights = np.array([p.status_weights[s] for s in ("F", "PF", "NF")])
     by_status = np.where(features.governance_status >= 0, status_weights[np.maximum(features.governance_status, 0)], np.nan)
     value = by_status
     if p.use_total:
         value = np.where(np.isnan(features.governance_total), by_status, 1.0 - np.maximum(features.governance_total, 0.0) / 100.0)
-    unknown = {"point": pack.model.assumptions.governance, "low": 0.0, "high": 1.0}[scenario]
+    unknown = _by_scenario(pack.model.assumptions.governance, 0.0, 1.0, scenario)
     return np.where(np.isnan(value), unknown, value)
 
 
-def factors(inputs: Inputs, features: Features, pack: RulePack, filled: dict[str, NDArray[np.generic]], scenario: Scenario) -> Factors:
+def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[np.generic]], scenario: NDArray[np.intp]) -> Factors:
     params = pack.model.parameters
     sensitivity = _sensitivity(filled["data_categories"], params)  # type: ignore[arg-type]
     volume = _volume(filled["records"], params)  # type: ignore[arg-type]
     impact = sensitivity * volume
     reach, reach_link = _legal_reach(features, params, pack, scenario)
-    access = _access(filled, inputs, params, scenario)
+    access = _access(filled, pack, scenario)
     incidents = 1.0 - np.exp(-features.incident_sum)
     governance = _governance(features, params, pack, scenario)
     p = params.likelihood
@@ -201,21 +215,20 @@ def factors(inputs: Inputs, features: Features, pack: RulePack, filled: dict[str
 # --- rules -----------------------------------------------------------------------------------
 
 
-def rule_env(inputs: Inputs, features: Features, filled: dict[str, NDArray[np.generic]], f: Factors, scenario: Scenario) -> dict[str, NDArray[np.generic]]:
+def rule_env(inputs: Inputs, features: Features, filled: dict[str, NDArray[np.generic]], f: Factors, scenario: NDArray[np.intp]) -> dict[str, NDArray[np.generic]]:
     """The columns conditions see (names as in :func:`vendorrisk.rules.expr.condition_fields`)."""
     env: dict[str, NDArray[np.generic]] = {
-        name: inputs.columns[name]
+        name: np.concatenate([inputs.columns[name]] * 3)
         for name in ("buyer_country", "vendor_country", "vendor_parent_country", "financing_country", "value_usd")
     }
     env.update(filled)
     env["vendor"] = features.vendor
     reach_rows = np.maximum(f.reach_link, 0)
-    reach_country = features.links[reach_rows, np.arange(inputs.n)]
+    reach_country = features.links[reach_rows, np.arange(scenario.shape[0])]
     env["reach_country"] = np.where((f.reach_link >= 0) & (reach_country < NO_LINK_CODE), reach_country, UNKNOWN)
     status = features.governance_status
-    if scenario != "point":
-        status = np.where(status >= 0, status, 0 if scenario == "low" else 2).astype(np.int8)
-    env["governance_status"] = status
+    # An unknown rating: no match at the point; best (F) and worst (NF) status at the interval's ends.
+    env["governance_status"] = np.where(status >= 0, status, np.array([UNKNOWN, 0, 2])[scenario]).astype(np.int8)
     for name in ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance", "likelihood", "base_score"):
         env[name] = getattr(f, name)
     return env
@@ -269,23 +282,33 @@ def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:
     return np.searchsorted(np.array([b.medium, b.high, b.critical]), score, side="right").astype(np.int8)
 
 
-def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
-    """Score every contract of a batch at the point, low and high scenarios."""
-    results = {}
-    point_factors = None
-    for scenario in SCENARIOS:
-        filled = _fill(inputs, pack, scenario)
-        f = factors(inputs, features, pack, filled, scenario)
-        env = rule_env(inputs, features, filled, f, scenario)
-        results[scenario] = apply_rules(f.base_score, env, pack, inputs.n)
-        if scenario == "point":
-            point_factors = f
-    assert point_factors is not None
-    score, gate, fired, contribution = results["point"]
-    # Round once, here, so the band always agrees with the score a reader sees.
-    score = np.round(score, SCORE_DECIMALS)
-    low = np.minimum(np.round(results["low"][0], SCORE_DECIMALS), score)
-    high = np.maximum(np.round(results["high"][0], SCORE_DECIMALS), score)
-    unknown = {name: ~inputs.known[name] for name in ASSUMABLE}
-    return Scored(point_factors, score, low, high, band_of(score, pack), gate, fired, contribution, unknown)
+def _tile(features: Features) -> Features:
+    """The features repeated for the three stacked scenarios."""
+    return Features(
+        **{
+            name: np.concatenate([value, value, value], axis=-1)
+            for name, value in vars(features).items()
+            if name != "link_kind"
+        },
+        link_kind=features.link_kind,
+    )
 
+
+def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
+    """Score every contract of a batch at the point, low and high scenarios (stacked: one pass)."""
+    n = inputs.n
+    scenario = np.repeat(np.arange(3), n)
+    filled = _fill(inputs, pack)
+    tiled = _tile(features)
+    f = factors(tiled, pack, filled, scenario)
+    env = rule_env(inputs, tiled, filled, f, scenario)
+    score3, gate3, fired3, contribution3 = apply_rules(f.base_score, env, pack, 3 * n)
+    point = slice(0, n)
+    point_factors = Factors(**{name: value[point] for name, value in vars(f).items()})
+    # Round once, here, so the band always agrees with the score a reader sees.
+    rounded = np.round(score3, SCORE_DECIMALS)
+    score = rounded[point]
+    low = np.minimum(rounded[n : 2 * n], score)
+    high = np.maximum(rounded[2 * n :], score)
+    unknown = {name: ~inputs.known[name] for name in ASSUMABLE}
+    return Scored(point_factors, score, low, high, band_of(score, pack), gate3[point], fired3[point], contribution3[point], unknown)

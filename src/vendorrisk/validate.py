@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable
+import functools
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -32,7 +34,10 @@ from vendorrisk.schema import (
 # An integer or decimal number, optionally with an exponent; thousands separators are refused
 # because "1,000" is ambiguous between locales.
 _NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+_NUMBER_RE: Final = re.compile(_NUMBER)
 _NOT_A_CODE: Final = -2  # internal marker for a cell that failed to parse
+_SMALL: Final = 64  # batches up to this many rows are parsed in plain Python
+Column = pa.ChunkedArray | list[str | None]
 
 
 @dataclass
@@ -77,6 +82,7 @@ def _suggest(value: str, choices: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_country(text: str, allow_none: bool) -> tuple[int, str | None]:
     code = text.strip().upper()
     if allow_none and code.lower() == NO_LINK:
@@ -96,6 +102,7 @@ def _normal_word(text: str) -> str:
     return text.strip().lower().replace("-", "_").replace(" ", "_")
 
 
+@functools.cache
 def _parse_enum(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
     values = list(spec.values)
 
@@ -108,6 +115,7 @@ def _parse_enum(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
     return parse
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_categories(text: str) -> tuple[int, str | None]:
     values = FIELDS_BY_KIND_SET.values
     bits = 0
@@ -130,6 +138,7 @@ def _parse_bool(text: str) -> tuple[int, str | None]:
     return _NOT_A_CODE, f"{text!r} is not a boolean (use true/false, yes/no or 1/0)"
 
 
+@functools.lru_cache(maxsize=65536)
 def _parse_date(text: str) -> tuple[int, str | None]:
     try:
         return (dt.date.fromisoformat(text.strip()) - dt.date(1970, 1, 1)).days, None
@@ -176,14 +185,27 @@ class _Collector:
         return self._index[message]
 
 
+def _distinct(column: Column) -> tuple[list[str], NDArray[np.intp]]:
+    """The distinct non-blank texts of a column and, per row, the index of its text (``len(texts)`` for blank)."""
+    if isinstance(column, list) or len(column) <= _SMALL:  # a few rows: Python beats the fixed cost of Arrow kernels
+        index: dict[str, int] = {}
+        rows = []
+        for cell in column if isinstance(column, list) else _as_strings(column).to_pylist():
+            rows.append(-1 if cell is None or not cell.strip() else index.setdefault(cell, len(index)))
+        indices = np.array(rows, dtype=np.intp)
+        return list(index), np.where(indices < 0, len(index), indices)
+    encoded = pc.dictionary_encode(_blank_to_null(_as_strings(column))).combine_chunks()
+    texts = encoded.dictionary.to_pylist()
+    return texts, encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
+
+
 def _coded(
-    column: pa.ChunkedArray, parse: Callable[[str], tuple[int, str | None]], dtype: type[np.generic], name: str, errors: _Collector
+    column: Column, parse: Callable[[str], tuple[int, str | None]], dtype: type[np.generic], name: str, errors: _Collector
 ) -> tuple[NDArray[np.generic], NDArray[np.bool_]]:
     """Parse a low-cardinality text column once per distinct value."""
-    encoded = pc.dictionary_encode(_blank_to_null(_as_strings(column))).combine_chunks()
-    parsed = [parse(text) for text in encoded.dictionary.to_pylist()]
+    texts, indices = _distinct(column)
+    parsed = [parse(text) for text in texts]
     codes = np.array([code for code, _ in parsed] + [UNKNOWN], dtype=np.int64)
-    indices = encoded.indices.fill_null(len(parsed)).to_numpy(zero_copy_only=False)
     values = codes[indices]
     bad = values == _NOT_A_CODE
     if bad.any():
@@ -194,10 +216,18 @@ def _coded(
     return values.astype(dtype), known
 
 
-def _numbers(column: pa.ChunkedArray, spec: FieldSpec, errors: _Collector) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    if isinstance(column, pa.ChunkedArray) and (
+        pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type)
+    ):
         values = column.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
-        bad_text = np.zeros(len(values), dtype=bool)
+    elif isinstance(column, list) or len(column) <= _SMALL:
+        texts, indices = _distinct(column)
+        parsed = [float(text) if _NUMBER_RE.match(text) else None for text in texts]
+        bad_text = np.array([number is None for number in parsed] + [False])[indices]
+        if bad_text.any():
+            errors.add(spec.name, bad_text, np.array([f"{t!r} is not a number" for t in texts] + [""], dtype=object)[indices])
+        values = np.array([np.nan if number is None else number for number in parsed] + [np.nan])[indices]
     else:
         text = _blank_to_null(_as_strings(column))
         ok = pc.match_substring_regex(text, _NUMBER)
@@ -221,15 +251,15 @@ def _numbers(column: pa.ChunkedArray, spec: FieldSpec, errors: _Collector) -> tu
     return values, ~np.isnan(values)
 
 
-def _booleans(column: pa.ChunkedArray, name: str, errors: _Collector) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
-    if pa.types.is_boolean(column.type):
+def _booleans(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
+    if isinstance(column, pa.ChunkedArray) and pa.types.is_boolean(column.type):
         values = column.cast(pa.int8()).fill_null(UNKNOWN).to_numpy().astype(np.int8)
         return values, values != UNKNOWN
     return _coded(column, _parse_bool, np.int8, name, errors)  # type: ignore[return-value]
 
 
-def _dates(column: pa.ChunkedArray, name: str, errors: _Collector) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
-    if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
+def _dates(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
+    if isinstance(column, pa.ChunkedArray) and (pa.types.is_date(column.type) or pa.types.is_timestamp(column.type)):
         days = column.cast(pa.date32()).cast(pa.int32()).fill_null(np.iinfo(np.int32).min).to_numpy().astype(np.int64)
         known = days != np.iinfo(np.int32).min
     else:
@@ -239,23 +269,33 @@ def _dates(column: pa.ChunkedArray, name: str, errors: _Collector) -> tuple[NDAr
     return dates, known
 
 
-def validate(table: pa.Table) -> Inputs:
+def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
     """Check the canonical columns of ``table`` and convert them to codes.
 
-    A canonical column that is absent is all-unknown; a missing required column is the
-    caller's problem (:func:`vendorrisk.api.score_table` raises before calling this).
+    ``table`` is an Arrow table or, for a few rows given from Python, a mapping of column name
+    to a list of text cells. A canonical column that is absent is all-unknown; a missing
+    required column is the caller's problem (:func:`vendorrisk.api.score_table` raises first).
     """
-    n = table.num_rows
+    if isinstance(table, pa.Table):
+        n = table.num_rows
+        present = set(table.column_names)
+    else:
+        n = len(next(iter(table.values()), []))
+        present = set(table)
     errors = _Collector(n)
     columns: dict[str, NDArray[np.generic]] = {}
     known: dict[str, NDArray[np.bool_]] = {}
     for spec in FIELDS:
         name = spec.name
-        column = table.column(name) if name in table.column_names else pa.chunked_array([pa.nulls(n, pa.string())])
-        if spec.kind in ("id", "text"):
-            text = _blank_to_null(_as_strings(column))
-            columns[name] = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object) if name == "vendor_name" else np.empty(0)
-            known[name] = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        column: Column = table[name] if name in present else [None] * n
+        if spec.kind in ("id", "text") and (name == "vendor_name" or n <= _SMALL):
+            texts, indices = _distinct(column)
+            known[name] = indices < len(texts)
+            columns[name] = np.array([*texts, None], dtype=object)[indices]
+        elif spec.kind in ("id", "text"):  # high-cardinality text: only whether it is there
+            assert isinstance(column, pa.ChunkedArray)
+            known[name] = np.asarray(_blank_to_null(_as_strings(column)).is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            columns[name] = np.empty(0, dtype=object)
         elif spec.kind in ("country", "link_country"):
             allow_none = spec.kind == "link_country"
             columns[name], known[name] = _coded(column, lambda t, a=allow_none: _parse_country(t, a), np.int16, name, errors)

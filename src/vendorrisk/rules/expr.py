@@ -264,7 +264,9 @@ class _CodeIn(_Cond):
 
     def __call__(self, env: Env) -> Mask:
         column = env[self.name]
-        hit = column == self.codes[0] if len(self.codes) == 1 else np.isin(column, self.codes)
+        hit = column == self.codes[0]
+        for code in self.codes[1:]:  # a handful of codes: cheaper than np.isin
+            hit = hit | (column == code)
         return (~hit & (column >= 0)) if self.negate else hit
 
 
@@ -335,7 +337,8 @@ class Condition:
     _root: _Cond
 
     def __call__(self, env: Env, n: int) -> Mask:
-        return np.broadcast_to(self._root(env), (n,))
+        result = self._root(env)
+        return result if result.shape == (n,) else np.broadcast_to(result, (n,))
 
 
 _ALLOWED_NODES: Final = (

@@ -65,8 +65,16 @@ class RulePack:
     def reference(self) -> Reference:
         model = self.model
         month, day = (model.governance_meta.available_from or "01-01").split("-")
+        params = model.parameters
         return Reference(
-            model.jurisdictions, model.vendors, model.incidents, model.governance, (int(month), int(day))
+            model.jurisdictions,
+            model.vendors,
+            model.incidents,
+            model.governance,
+            (int(month), int(day)),
+            (params.legal_reach.control_single, params.legal_reach.control_combined),
+            params.incidents.grade_weights,
+            params.incidents.half_life_years * 365.25,
         )
 
     @property
