@@ -23,3 +23,32 @@ def distinct(keys: NDArray[Any], axis: int | None = None) -> tuple[NDArray[Any],
         return keys, np.arange(n)
     unique, inverse = np.unique(keys, axis=axis, return_inverse=True)
     return unique, inverse.reshape(-1)
+
+
+class Coded:
+    """A text column held as ``(n,)`` integer codes into a list of distinct texts (``-1`` = null).
+
+    Per-row strings are built only for the distinct values, and the column goes to Arrow as a
+    dictionary array without ever materialising a million Python strings.
+    """
+
+    __slots__ = ("codes", "texts")
+
+    def __init__(self, codes: NDArray[np.integer[Any]], texts: list[str] | tuple[str, ...]) -> None:
+        self.codes = codes.astype(np.int32, copy=False)
+        self.texts = list(texts)
+
+    def __getitem__(self, row: int) -> str | None:
+        code = int(self.codes[row])
+        return None if code < 0 else self.texts[code]
+
+    def masked(self, null: NDArray[np.bool_]) -> Coded:
+        """The same column with ``null`` rows set to null."""
+        return Coded(np.where(null, -1, self.codes), self.texts)
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        null = self.codes < 0
+        indices = pa.array(np.where(null, 0, self.codes), type=pa.int32(), mask=null if null.any() else None)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(self.texts or [""], type=pa.string()))

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from vendorrisk._arrays import Coded
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
@@ -33,7 +34,7 @@ class _Run:
     inputs: Inputs
     features: Features
     scored: Scored
-    columns: dict[str, NDArray[Any]]
+    columns: dict[str, Any]
 
 
 def _pack(rules: Rules) -> RulePack:
@@ -52,15 +53,15 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None) -> _Run:
     return _Run(table, inputs, features, scored, _output_columns(inputs, features, scored, pack))
 
 
-def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, NDArray[Any]]:
+def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
     """Output columns as numpy arrays; invalid rows get nulls (NaN / None) and their error."""
     invalid = inputs.invalid()
 
     def numbers(values: NDArray[np.float64], decimals: int) -> NDArray[np.float64]:
         return np.where(invalid, np.nan, np.round(values, decimals))
 
-    def words(codes: NDArray[np.int8], names: tuple[str, ...]) -> NDArray[np.object_]:
-        return np.where(invalid, None, np.array(names, dtype=object)[codes])
+    def words(codes: NDArray[np.int8], names: tuple[str, ...]) -> Coded:
+        return Coded(codes, names).masked(invalid)
 
     columns: dict[str, NDArray[Any]] = {
         "score": numbers(scored.score, 1),
@@ -71,10 +72,11 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
     }
     for factor in FACTORS:
         columns[factor] = numbers(getattr(scored.factors, factor), 3)
-    columns["reasons"] = np.where(invalid, None, reasons(scored, pack))
-    columns["vector"] = np.where(invalid, None, vectors(scored, features, pack))
+    columns["reasons"] = reasons(scored, pack).masked(invalid)
+    columns["vector"] = vectors(scored, features, pack).masked(invalid)
     columns["as_of"] = features.as_of
-    columns["fingerprint"] = np.full(inputs.n, pack.fingerprint, dtype=object)
+    columns["governance_edition"] = np.where(features.governance_edition > 0, features.governance_edition, np.nan)
+    columns["fingerprint"] = Coded(np.zeros(inputs.n, dtype=np.int32), [pack.fingerprint])
     columns["error"] = inputs.errors()
     return columns
 
@@ -82,18 +84,18 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
 _ARROW_TYPES = {"as_of": pa.date32()}
 
 
-def _to_arrow_columns(columns: Mapping[str, NDArray[Any]]) -> dict[str, pa.Array]:
-    out = {}
+def _to_arrow_columns(columns: Mapping[str, Any]) -> dict[str, pa.Array]:
+    out: dict[str, pa.Array] = {}
     for name in OUTPUT_COLUMNS:
         values = columns[name]
-        if values.dtype.kind == "f":
+        if isinstance(values, Coded):
+            out[name] = values.to_arrow()
+        elif name == "governance_edition":
+            out[name] = pa.array(values, from_pandas=True).cast(pa.int16())
+        elif values.dtype.kind == "f":
             out[name] = pa.array(values, from_pandas=True)  # NaN -> null
-        elif values.dtype.kind == "M":
-            out[name] = pa.array(values, type=pa.date32())
-        elif name in ("band", "gate", "fingerprint"):
-            out[name] = pa.array(values, type=pa.string()).dictionary_encode()
         else:
-            out[name] = pa.array(values, type=pa.string())
+            out[name] = pa.array(values, type=pa.date32())
     return out
 
 
@@ -166,7 +168,19 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     kept = arrow.drop_columns([name for name in OUTPUT_COLUMNS if name in arrow.column_names])
     out = _to_arrow_columns(run.columns)
     result = pa.Table.from_arrays([*kept.columns, *out.values()], names=[*kept.column_names, *out])
-    return result.replace_schema_metadata({**(arrow.schema.metadata or {}), b"vendorrisk.fingerprint": pack.fingerprint.encode()})
+    return result.replace_schema_metadata({**(arrow.schema.metadata or {}), **provenance(pack)})
+
+
+def provenance(pack: RulePack) -> dict[bytes, bytes]:
+    """Schema metadata stamped on every scored table: the pack and the editions of its reference tables."""
+    model = pack.model
+    metas = (model.jurisdictions_meta, model.vendors_meta, model.incidents_meta, model.governance_meta)
+    stamp = {
+        "vendorrisk.fingerprint": pack.fingerprint,
+        "vendorrisk.pack": f"{model.pack.name} {model.pack.version}",
+        **{f"vendorrisk.{meta.table}": f"{meta.edition} ({meta.source})" for meta in metas},
+    }
+    return {key.encode(): value.encode() for key, value in stamp.items()}
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:
@@ -200,7 +214,7 @@ def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt
 
 def _result(run: _Run, row: int, pack: RulePack) -> Result:
     c = run.columns
-    error = str(c["error"][row])
+    error = c["error"][row] or ""
     valid = not error
 
     def number(name: str) -> float | None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vendorrisk import __version__
 from vendorrisk.api import score_table
@@ -84,11 +85,13 @@ def _score(args: argparse.Namespace) -> int:
             scored = score_table(pa.Table.from_batches([batch]), pack, args.as_of)
             sink.write(scored)
             rows += scored.num_rows
-            bands.update(band for band in scored.column("band").to_pylist() if band)
-            for error in scored.column("error").to_pylist():
-                if error:
-                    invalid += 1
-                    problems.update(part.split(":")[0] for part in error.split("; "))
+            for entry in pc.value_counts(scored.column("band")).to_pylist():
+                if entry["values"] is not None:
+                    bands[entry["values"]] += entry["counts"]
+            errors = pc.filter(scored.column("error"), pc.not_equal(scored.column("error"), ""))
+            invalid += len(errors)
+            for error in errors.to_pylist():
+                problems.update(part.split(":")[0] for part in error.split("; "))
     if not args.quiet:
         _summary(args.input, rows, invalid, bands, problems, pack)
     if invalid:

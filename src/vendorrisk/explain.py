@@ -16,7 +16,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import distinct
+from vendorrisk._arrays import Coded, distinct
 
 from vendorrisk.features import Features
 from vendorrisk.reference import COUNTRY_CODES
@@ -32,11 +32,11 @@ VECTOR_METRICS: Final = (("DS", "impact"), ("LR", "legal_reach"), ("AP", "access
 LEVELS: Final = ("N", "L", "M", "H", "C")
 
 
-def reasons(scored: Scored, pack: RulePack) -> NDArray[np.object_]:
+def reasons(scored: Scored, pack: RulePack) -> Coded:
     """``(n_contracts,)`` fired rule ids joined by ``;``, most important first."""
     n, n_rules = scored.fired.shape
     if n_rules == 0:
-        return np.full(n, "", dtype=object)
+        return Coded(np.zeros(n, dtype=np.int32), [""])
     gate_rank = np.array(
         [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules], dtype=float
     )
@@ -45,10 +45,14 @@ def reasons(scored: Scored, pack: RulePack) -> NDArray[np.object_]:
     key = np.where(scored.fired, key, -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
     ranked = np.where(np.take_along_axis(scored.fired, order, axis=1), order, n_rules)
-    unique, inverse = distinct(ranked, axis=0)
+    if (n_rules + 1) ** n_rules < 2**62:  # one int64 key per ordering: sorting 1-D keys is fast
+        key = (ranked * (n_rules + 1) ** np.arange(n_rules)).sum(axis=1)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        unique = ranked[first]
+    else:
+        unique, inverse = distinct(ranked, axis=0)
     ids = [r.rule.id for r in pack.rules]
-    texts = np.array([";".join(ids[j] for j in row if j < n_rules) for row in unique], dtype=object)
-    return texts[inverse.reshape(-1)]
+    return Coded(inverse.reshape(-1), [";".join(ids[j] for j in row if j < n_rules) for row in unique])
 
 
 def _level(values: NDArray[np.float64], pack: RulePack) -> NDArray[np.int8]:
@@ -57,7 +61,7 @@ def _level(values: NDArray[np.float64], pack: RulePack) -> NDArray[np.int8]:
     return np.where(values <= 0.0, 0, level).astype(np.int8)
 
 
-def vectors(scored: Scored, features: Features, pack: RulePack) -> NDArray[np.object_]:
+def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     """``(n_contracts,)`` canonical vector strings."""
     levels = [_level(getattr(scored.factors, factor), pack) for _, factor in VECTOR_METRICS]
     status = features.governance_status.astype(np.int64) + 1  # 0 = unknown
@@ -74,7 +78,7 @@ def vectors(scored: Scored, features: Features, pack: RulePack) -> NDArray[np.ob
             value //= len(LEVELS)
         governance = "X" if value == 0 else GOVERNANCE_STATUSES[value - 1]
         texts.append("/".join([VECTOR_VERSION, *reversed(parts), f"GV:{governance}"]))
-    return np.array(texts, dtype=object)[inverse.reshape(-1)]
+    return Coded(inverse.reshape(-1), texts)
 
 
 @dataclass(frozen=True)

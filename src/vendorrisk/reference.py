@@ -277,17 +277,44 @@ class Reference:
         if not len(pair_vendor):
             return np.zeros(vendor.shape[0])
         day = as_of.astype("datetime64[D]").astype(np.int64)
-        keys, inverse = distinct(np.stack([vendor.astype(np.int64), day]), axis=1)
-        age = keys[1][:, None] - pair_day[None, :]  # (n_keys, n_pairs)
-        hit = (keys[0][:, None] == pair_vendor[None, :]) & (age >= 0)
+        # One int64 key per (vendor, day): vendor + 1 in the high bits, days since 1970 (+2**20) below.
+        keys, inverse = distinct((vendor.astype(np.int64) + 1) << 32 | (day + (1 << 20)))
+        key_vendor = (keys >> 32) - 1
+        age = ((keys & 0xFFFFFFFF) - (1 << 20))[:, None] - pair_day[None, :]  # (n_keys, n_pairs)
+        hit = (key_vendor[:, None] == pair_vendor[None, :]) & (age >= 0)
         decay = np.where(hit, 0.5 ** (np.maximum(age, 0) / self.half_life_days), 0.0)
-        return (decay @ pair_weight)[inverse.reshape(-1)]
+        return (decay @ pair_weight)[inverse]
 
     @cached_property
     def _edition_starts(self) -> NDArray[np.datetime64]:
         """The day each edition year 1900..2200 becomes available."""
         month, day = self.governance_available_from
         return np.array([f"{y:04d}-{month:02d}-{day:02d}" for y in range(1900, 2201)], dtype="datetime64[D]")
+
+    @cached_property
+    def _ratings(self) -> tuple[int, NDArray[np.int16], NDArray[np.int8], NDArray[np.float64]]:
+        """Dense lookup tables ``(n_countries + 1, n_years)``: the latest edition published in each year.
+
+        Returns the first year, then per (country code, year - first year) the edition year in
+        force (0 none), its status code and its total (NaN none). The last row is for unknown codes.
+        """
+        years = sorted({year for entry in self.governance.values() for year in entry.status}) or [1900]
+        first, last = years[0], years[-1]
+        edition = np.zeros((len(COUNTRY_CODES) + 1, last - first + 1), dtype=np.int16)
+        status = np.full(edition.shape, UNKNOWN, dtype=np.int8)
+        total = np.full(edition.shape, np.nan)
+        codes = {"F": 0, "PF": 1, "NF": 2}
+        for country, entry in self.governance.items():
+            row = COUNTRY_INDEX[country]
+            current = 0
+            for year in range(first, last + 1):
+                if year in entry.status:
+                    current = year
+                if current:
+                    edition[row, year - first] = current
+                    status[row, year - first] = codes[entry.status[current]]
+                    total[row, year - first] = entry.total.get(current, np.nan)
+        return first, edition, status, total
 
     def governance_rating(
         self, country: NDArray[np.int16], as_of: NDArray[np.datetime64], max_age_years: int
@@ -303,25 +330,17 @@ class Reference:
         status : ``(n_contracts,)`` 0 F, 1 PF, 2 NF, -1 unknown.
         edition : ``(n_contracts,)`` the edition year used, 0 when none.
         """
+        first, editions, statuses, totals = self._ratings
         dates = as_of.astype("datetime64[D]")
         years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
         starts = self._edition_starts
-        cap = years - (dates < starts[np.clip(years - 1900, 0, len(starts) - 1)])
-        keys, inverse = distinct(np.stack([country.astype(np.int64), cap]), axis=1)
-        total = np.full(keys.shape[1], np.nan)
-        status = np.full(keys.shape[1], UNKNOWN, dtype=np.int8)
-        edition = np.zeros(keys.shape[1], dtype=np.int16)
-        codes = {"F": 0, "PF": 1, "NF": 2}
-        for k, (code, limit) in enumerate(keys.T):
-            entry = self.governance.get(COUNTRY_CODES[code]) if 0 <= code < len(COUNTRY_CODES) else None
-            if entry is None:
-                continue
-            usable = [year for year in entry.status if year <= limit]
-            if not usable or limit - max(usable) > max_age_years:
-                continue
-            year = max(usable)
-            edition[k], status[k] = year, codes[entry.status[year]]
-            if year in entry.total:
-                total[k] = entry.total[year]
-        flat = inverse.reshape(-1)
-        return total[flat], status[flat], edition[flat]
+        cap = years - (dates < starts[np.clip(years - 1900, 0, len(starts) - 1)])  # latest edition out by then
+        column = np.clip(cap - first, 0, editions.shape[1] - 1)
+        row = np.where((country >= 0) & (country < len(COUNTRY_CODES)), country, len(COUNTRY_CODES))
+        edition = editions[row, column]
+        usable = (cap >= first) & (edition > 0) & (cap - edition <= max_age_years)
+        return (
+            np.where(usable, totals[row, column], np.nan),
+            np.where(usable, statuses[row, column], UNKNOWN).astype(np.int8),
+            np.where(usable, edition, 0).astype(np.int16),
+        )

@@ -137,6 +137,7 @@ OUTPUT_COLUMNS: Final = (
     "reasons",
     "vector",
     "as_of",
+    "governance_edition",
     "fingerprint",
     "error",
 )

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from vendorrisk._arrays import Coded
 from vendorrisk.reference import COUNTRY_INDEX, NO_LINK_CODE, UNKNOWN
 from vendorrisk.schema import (
     FALSE_WORDS,
@@ -58,16 +59,14 @@ class Inputs:
     problems: dict[str, NDArray[np.int32]] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
-    def errors(self) -> NDArray[np.object_]:
+    def errors(self) -> Coded:
         """``(n_contracts,)`` the row's problems joined by ``"; "``, or ``""`` for a valid row."""
-        out = np.full(self.n, "", dtype=object)
-        if not self.problems:
-            return out
-        bad_rows = np.flatnonzero(np.any(np.stack([codes >= 0 for codes in self.problems.values()]), axis=0))
-        for row in bad_rows:
-            parts = [self.messages[codes[row]] for codes in self.problems.values() if codes[row] >= 0]
-            out[row] = "; ".join(parts)
-        return out
+        codes = np.zeros(self.n, dtype=np.int32)
+        texts = {"": 0}
+        for row in np.flatnonzero(self.invalid()):
+            text = "; ".join(self.messages[c[row]] for c in self.problems.values() if c[row] >= 0)
+            codes[row] = texts.setdefault(text, len(texts))
+        return Coded(codes, list(texts))
 
     def invalid(self) -> NDArray[np.bool_]:
         """``(n_contracts,)`` True where the row has any problem."""
