@@ -16,7 +16,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import Coded, distinct
+from vendorrisk._arrays import SMALL, Coded, distinct
 
 from vendorrisk.features import Features
 from vendorrisk.reference import COUNTRY_CODES
@@ -45,7 +45,7 @@ def reasons(scored: Scored, pack: RulePack) -> Coded:
     key = np.where(scored.fired, key, -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
     ranked = np.where(np.take_along_axis(scored.fired, order, axis=1), order, n_rules)
-    if (n_rules + 1) ** n_rules < 2**62:  # one int64 key per ordering: sorting 1-D keys is fast
+    if n > SMALL and (n_rules + 1) ** n_rules < 2**62:  # one int64 key per ordering: sorting 1-D keys is fast
         key = (ranked * (n_rules + 1) ** np.arange(n_rules)).sum(axis=1)
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         unique = ranked[first]

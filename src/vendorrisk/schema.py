@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class ServiceType(enum.StrEnum):
@@ -175,6 +175,13 @@ UnitFloat = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 
+def _split_categories(value: object) -> object:
+    """``"health;tax"`` -> ``["health", "tax"]``, as in the CSV column."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
 # Enum members, category sets and ISO dates may be given as their text; numbers and booleans stay strict.
 _LAX: Final = Field(strict=False)
 
@@ -202,7 +209,7 @@ class Contract(BaseModel):
     vendor_country: CountryCode | None = None
     vendor_parent_country: LinkCountry | None = None
     service_type: Annotated[ServiceType, _LAX] | None = None
-    data_categories: Annotated[frozenset[Annotated[DataCategory, _LAX]], _LAX] | None = None
+    data_categories: Annotated[frozenset[Annotated[DataCategory, _LAX]], _LAX, BeforeValidator(_split_categories)] | None = None
     records: Annotated[int, Field(ge=0)] | None = None
     hosting: Annotated[Hosting, _LAX] | None = None
     operator: Annotated[Operator, _LAX] | None = None

@@ -206,8 +206,8 @@ def _coded(
     parsed = [parse(text) for text in texts]
     codes = np.array([code for code, _ in parsed] + [UNKNOWN], dtype=np.int64)
     values = codes[indices]
-    bad = values == _NOT_A_CODE
-    if bad.any():
+    if any(code == _NOT_A_CODE for code, _ in parsed):
+        bad = values == _NOT_A_CODE
         message_of = np.array([message for _, message in parsed] + [None], dtype=object)
         errors.add(name, bad, message_of[indices])
         values[bad] = UNKNOWN

@@ -1,0 +1,77 @@
+"""Latency of ``vendorrisk.score`` on one contract (Core issue target: <= 1 ms median).
+
+    python bench/bench_score_one.py [--repeat 2000]
+
+Prints the median and quartiles over many calls after a warm-up (the pack is loaded once, as
+an application would), next to two baselines measured in the same run: building the same
+contract as a pydantic ``Contract`` (per-row validation alone) and a plain-Python evaluation of
+the factor formula for one contract (no validation, no rules, no interval).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+from collections.abc import Callable
+
+import vendorrisk
+from vendorrisk import Contract
+
+CONTRACT = {
+    "contract_id": "PG-2010-IGIS",
+    "buyer_country": "PG",
+    "vendor_name": "Huawei Technologies Co., Ltd.",
+    "service_type": "data_center",
+    "data_categories": "identity;tax;health",
+    "records": 8_000_000,
+    "hosting": "in_country",
+    "financing_country": "CN",
+    "signed": "2010-07-01",
+}
+
+
+def _plain_python() -> float:
+    """The base formula by hand for this one contract: the floor any engine must pay."""
+    sensitivity = min(1.0, 1.0 + 0.1 * 2)
+    volume = 0.3 + 0.7 * min(1.0, math.log10(1 + 8_000_000) / math.log10(1 + 1e8))
+    access = 0.9 * 1.0 * 0.75 * 1.0 * 1.0 * 1.0
+    likelihood = min(1.0, access * (0.95 * (1 + 0.5 * 0.5)))
+    return 100 * sensitivity * volume * likelihood
+
+
+def _time(call: Callable[[], object], repeat: int) -> list[float]:
+    for _ in range(min(200, repeat)):
+        call()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=2000)
+    args = parser.parse_args()
+    pack = vendorrisk.load_rules()
+    contract = Contract.model_validate({**CONTRACT, "records": 8_000_000})
+    runs = {
+        "vendorrisk.score(mapping)": lambda: vendorrisk.score(CONTRACT, pack),
+        "vendorrisk.score(Contract)": lambda: vendorrisk.score(contract, pack),
+        "baseline: pydantic Contract only": lambda: Contract.model_validate(CONTRACT | {"records": 8_000_000}),
+        "baseline: plain-Python formula": _plain_python,
+    }
+    results = {name: _time(call, args.repeat) for name, call in runs.items()}
+    engine = statistics.median(results["vendorrisk.score(mapping)"])
+    print(f"{'what':36} {'median ms':>10} {'p25':>8} {'p75':>8} {'x engine':>9}")
+    for name, samples in results.items():
+        q1, median, q3 = statistics.quantiles(samples, n=4)
+        print(f"{name:36} {median * 1e3:10.3f} {q1 * 1e3:8.3f} {q3 * 1e3:8.3f} {median / engine:9.3f}")
+    print(f"target <= 1 ms median: {'met' if engine <= 1e-3 else 'NOT met'} ({engine * 1e3:.3f} ms)")
+
+
+if __name__ == "__main__":
+    main()

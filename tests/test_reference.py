@@ -1,0 +1,131 @@
+"""Reference lookups: vendor names, as-of boundaries of ratings and incidents, links through ownership."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+import vendorrisk
+from vendorrisk.reference import COUNTRY_INDEX, normalise_name
+
+
+@pytest.fixture(scope="module")
+def pack() -> vendorrisk.RulePack:
+    return vendorrisk.load_rules()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Huawei", "Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO LTD", "huawei technologies co. ltd", "  Huawei  "],
+)
+def test_huawei_spellings_match_one_registry_entry(pack: vendorrisk.RulePack, name: str) -> None:
+    index = pack.reference.match_vendor(name)
+    assert index >= 0
+    assert pack.model.vendors[index].name == "Huawei"
+
+
+@pytest.mark.parametrize("name", ["", "Unlisted Systems Ltd", "Huaweii Technologies"])
+def test_unmatched_names_give_minus_one(pack: vendorrisk.RulePack, name: str) -> None:
+    assert pack.reference.match_vendor(name) == -1
+
+
+def test_normalise_drops_case_punctuation_and_legal_suffixes() -> None:
+    assert normalise_name("ZTE Corporation") == normalise_name("zte corp.") == "zte"
+    assert normalise_name("Rostelecom PJSC") == "rostelecom"
+
+
+def test_unmatched_vendor_never_fails_a_row_and_falls_back_to_vendor_country() -> None:
+    base = {"contract_id": "x", "buyer_country": "KE", "vendor_name": "Unlisted Systems Ltd", "signed": "2020-01-01"}
+    with_country = vendorrisk.score({**base, "vendor_country": "CN"})
+    assert with_country.error == ""
+    assert with_country.legal_reach == pytest.approx(0.95)
+    assert with_country.details["reach_text"].startswith("via CN (seat)")
+
+
+def _governance(pack: vendorrisk.RulePack, country: str, day: str) -> tuple[float, int, int]:
+    total, status, edition = pack.reference.governance_rating(
+        np.array([COUNTRY_INDEX[country]], dtype=np.int16), np.array([day], dtype="datetime64[D]"), max_age_years=5
+    )
+    return float(total[0]), int(status[0]), int(edition[0])
+
+
+def test_edition_n_is_used_from_april_first_of_year_n(pack: vendorrisk.RulePack) -> None:
+    assert pack.model.governance_meta.available_from == "04-01"
+    assert _governance(pack, "PG", "2024-03-31")[2] == 2023
+    assert _governance(pack, "PG", "2024-04-01")[2] == 2024
+    total, status, _ = _governance(pack, "PG", "2024-04-01")
+    entry = pack.model.governance["PG"]
+    assert total == entry.total[2024]
+    assert status == ("F", "PF", "NF").index(entry.status[2024])
+
+
+def test_before_the_first_edition_there_is_no_rating(pack: vendorrisk.RulePack) -> None:
+    assert _governance(pack, "US", "1960-01-01")[1] == -1
+
+
+def test_a_rating_older_than_max_age_is_not_used(pack: vendorrisk.RulePack) -> None:
+    last = max(pack.model.governance["PR"].status)  # Puerto Rico stopped being rated
+    assert _governance(pack, "PR", f"{last + 5}-06-01")[2] == last
+    assert _governance(pack, "PR", f"{last + 7}-06-01")[1] == -1
+
+
+def test_output_names_the_governance_edition_used() -> None:
+    out = vendorrisk.score_table([{"contract_id": "a", "buyer_country": "PG", "signed": "2012-03-31"}])
+    assert out.column("governance_edition").to_pylist() == [2011]
+
+
+def _huawei(as_of: str) -> vendorrisk.Result:
+    contract = {"contract_id": "PG", "buyer_country": "PG", "vendor_name": "Huawei", "service_type": "data_center"}
+    return vendorrisk.score(contract, as_of=as_of)
+
+
+def test_incidents_count_only_from_the_day_they_were_public(pack: vendorrisk.RulePack) -> None:
+    png = next(i for i in pack.model.incidents if i.id == "2020-08-11-huawei-pg")
+    before = _huawei((png.date - dt.timedelta(days=1)).isoformat())
+    on_the_day = _huawei(png.date.isoformat())
+    assert on_the_day.incidents > before.incidents
+
+
+def test_huawei_scored_as_of_2012_ignores_the_2018_and_2020_reports(pack: vendorrisk.RulePack) -> None:
+    first = min(i.date for i in pack.model.incidents if "Huawei" in i.vendors)
+    assert first > dt.date(2012, 12, 31)
+    assert _huawei("2012-06-01").incidents == 0.0
+    assert _huawei("2024-06-01").incidents > 0.5
+
+
+def test_explicit_as_of_wins_over_the_signed_date() -> None:
+    contract = {"contract_id": "x", "buyer_country": "PG", "vendor_name": "Huawei", "signed": "2010-01-01"}
+    assert vendorrisk.score(contract).as_of == dt.date(2010, 1, 1)
+    assert vendorrisk.score(contract, as_of="2024-06-01").as_of == dt.date(2024, 6, 1)
+
+
+def test_local_subsidiary_is_reached_through_its_groups_seat() -> None:
+    """A Huawei subsidiary incorporated in the buyer's country is still reachable by China."""
+    result = vendorrisk.score(
+        {"contract_id": "x", "buyer_country": "KE", "vendor_name": "Huawei", "vendor_country": "KE",
+         "vendor_parent_country": "none", "financing_country": "none", "signed": "2020-01-01"}
+    )
+    assert result.legal_reach == pytest.approx(0.95)
+    assert "group" in result.details["reach_text"]
+
+
+def test_a_state_is_never_foreign_to_itself() -> None:
+    result = vendorrisk.score(
+        {"contract_id": "x", "buyer_country": "CN", "vendor_name": "Huawei", "financing_country": "none", "signed": "2020-01-01"}
+    )
+    assert result.legal_reach == 0.0
+
+
+def test_controlling_shareholders_follow_the_thresholds(pack: vendorrisk.RulePack) -> None:
+    holders = pack.reference.holders
+    controlled = [
+        vendor.name for index, vendor in enumerate(pack.model.vendors) if (holders[index] < len(COUNTRY_INDEX)).any()
+    ]
+    for index, vendor in enumerate(pack.model.vendors):
+        single = max((h.share for h in vendor.shareholders), default=0.0)
+        if single >= pack.model.parameters.legal_reach.control_single:
+            assert vendor.name in controlled
+        if not vendor.shareholders:
+            assert vendor.name not in controlled
