@@ -14,6 +14,9 @@ Inputs (under ``<shared>``):
   instead of a URL; the build resolves such a citation to that row's ``source_url``.
 * ``data/countries/country-codes.csv`` -- valid ISO 3166-1 alpha-2 codes.
 
+And, from this repository, ``scripts/data/vendor_sources.csv`` (``--vendor-sources``):
+public sources found later for vendor rows that have none (see ``scripts/data/README.md``).
+
 Stdlib only. Deterministic: the same inputs give byte-identical output. What the build
 leaves out (vendors, incidents, vendor names in incidents, country markers) is printed
 on stderr.
@@ -28,6 +31,13 @@ claims ships:
 * a vendor row ships only if at least one source URL remains (the research found no
   source at all for ~26 rows, mostly "general knowledge"); rows whose seat is not a
   valid alpha-2 code are skipped;
+* a row with no usable source (no URL, or listed in ``EXCLUDED_VENDORS``) ships after all
+  when ``scripts/data/vendor_sources.csv`` gives sources for it. It then ships only what
+  ``SUPPLEMENTED`` records those sources to support: the seat (checked against the row),
+  the parent, the state control with a note written from the sources, state shareholdings
+  with a sourced percentage, and the row's aliases minus any the sources contradict. Nothing
+  else of the row ships, marked unverified or not; where the sources say nothing on state
+  holdings, ``state_control`` is ``unknown``;
 * a vendor's ``state_control`` falls back to ``unknown`` when every clause supporting
   it was unverified, or when the row's source says its ownership is unverified;
 * incidents without any source URL are skipped, and so are incidents whose vendor
@@ -49,9 +59,11 @@ import sys
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+VENDOR_SOURCES_CSV = REPO_ROOT / "scripts" / "data" / "vendor_sources.csv"
 VENDORS_CSV = Path("research/vendors.csv")
 INCIDENTS_CSV = Path("research/incidents.csv")
 CISSM_CSV = Path("data/incidents/CISSM-export_from-RData.csv")
@@ -145,6 +157,238 @@ SHAREHOLDERS = {
     "Türk Telekom": [("TR", "55%", "Turkey Wealth Fund")],
     "Turkcell": [("TR", "26.2%", "Turkey Wealth Fund")],
     "stc": [("SA", "62%", "Public Investment Fund (PIF)")],
+}
+
+class Supplement(NamedTuple):
+    """What the sources in ``scripts/data/vendor_sources.csv`` support for one vendor.
+
+    seat: must equal the row's seat. parent: (name, country) or None for no parent; the
+    country must equal the row's parent_country. state_control: (shipped enum, note written
+    from the sources). shareholders: as ``SHAREHOLDERS``, each percentage must appear in the
+    note. drop_aliases: row aliases the sources contradict.
+    """
+
+    seat: str
+    parent: tuple[str, str] | None
+    state_control: tuple[str, str]
+    shareholders: tuple[tuple[str, str, str], ...] = ()
+    drop_aliases: tuple[str, ...] = ()
+
+
+NO_STATE_SOURCE = "no sourced statement on state holdings"
+
+# Rows of vendors.csv without a usable source, for which scripts/data/vendor_sources.csv
+# gives public sources (researched 2026-11-28). Only what those sources support ships; the
+# CSV's note column says, vendor by vendor, what they do and do not support.
+SUPPLEMENTED: dict[str, Supplement] = {
+    "StarTimes": Supplement(
+        "CN",
+        None,
+        (
+            "unknown",
+            "Presented as private: founder Pang Xinxing was reported (2023) to hold 82.5%; its "
+            "African business has had easy credit from China's state Export-Import Bank",
+        ),
+    ),
+    "Amazon Web Services": Supplement(
+        "US",
+        ("Amazon.com, Inc.", "US"),
+        (
+            "unknown",
+            "Wholly owned by the listed Amazon.com, Inc., in which founder Jeff Bezos holds 8.92%; "
+            + NO_STATE_SOURCE,
+        ),
+    ),
+    "Google": Supplement(
+        "US",
+        ("Alphabet Inc.", "US"),
+        (
+            "none",
+            "Co-founders Larry Page and Sergey Brin control a majority of Alphabet's votes through high-vote shares",
+        ),
+    ),
+    "Oracle": Supplement(
+        "US",
+        ("Oracle Corporation", "US"),
+        ("none", "Founder Larry Ellison is the largest shareholder, with about 41% (2025)"),
+    ),
+    "Dell Technologies": Supplement(
+        "US",
+        ("Dell Technologies Inc.", "US"),
+        (
+            "none",
+            "Founder Michael Dell held a majority of the equity on the 2018 return to the stock "
+            "market and controls the company through high-vote stock",
+        ),
+    ),
+    "Salesforce": Supplement(
+        "US",
+        ("Salesforce, Inc.", "US"),
+        ("unknown", "Listed; institutions held about 81% of the shares in 2023; " + NO_STATE_SOURCE),
+    ),
+    "Palantir": Supplement(
+        "US",
+        ("Palantir Technologies Inc.", "US"),
+        (
+            "none",
+            "Co-founders Peter Thiel, Alex Karp and Stephen Cohen hold 49.99% of the votes through "
+            "Class F shares; the CIA's venture fund In-Q-Tel was an early investor",
+        ),
+    ),
+    "Nokia": Supplement(
+        "FI",
+        None,
+        (
+            "minority",
+            "Solidium, wholly owned by the Finnish state, bought 3.3% in 2018 and held 5.01% in September 2020",
+        ),
+        shareholders=(("FI", "5.01%", "Solidium (wholly owned by the Finnish state)"),),
+    ),
+    "OVHcloud": Supplement(
+        "FR",
+        None,
+        (
+            "none",
+            "Founder Octave Klaba and his family said they would remain majority shareholders after "
+            "the 2021 listing; KKR and TowerBrook became shareholders in 2016",
+        ),
+    ),
+    "SAP": Supplement(
+        "DE",
+        None,
+        ("unknown", "Listed; the Dietmar Hopp foundation group held 5.04% at end-2020; " + NO_STATE_SOURCE),
+    ),
+    "Siemens": Supplement(
+        "DE",
+        None,
+        ("unknown", "Listed; the Siemens family holds 6.9%; " + NO_STATE_SOURCE),
+    ),
+    "Leonardo": Supplement(
+        "IT",
+        None,
+        (
+            "minority",
+            "The Ministry of Economy and Finance is the largest shareholder with 30.2% (2024); the "
+            "bylaws cap other holders' votes at 3%",
+        ),
+        shareholders=(("IT", "30.2%", "Italian Ministry of Economy and Finance"),),
+    ),
+    "Indra": Supplement(
+        "ES",
+        None,
+        (
+            "minority",
+            "State holding company SEPI was authorised in 2022 to raise its stake from 18.75% to 28%, "
+            "and reached 28%",
+        ),
+        shareholders=(("ES", "28%", "SEPI (Spanish state industrial holding company)"),),
+    ),
+    "Airbus": Supplement(
+        "NL",
+        None,
+        (
+            "minority",
+            "Under their shareholder agreement the French and German states hold about 11% each and "
+            "Spain about 4%, through SOGEPA, KfW/GZBV and SEPI",
+        ),
+        shareholders=(
+            ("FR", "11%", "French state (SOGEPA)"),
+            ("DE", "11%", "German state (KfW and other public entities, via GZBV)"),
+            ("ES", "4%", "Spanish state (SEPI)"),
+        ),
+    ),
+    "Intellexa": Supplement(
+        "GR",
+        None,
+        (
+            "unknown",
+            "Alliance led by founder Tal Dilian, run from Greece, with an Irish parent company "
+            "(Thalestris); " + NO_STATE_SOURCE,
+        ),
+    ),
+    "NEC": Supplement(
+        "JP",
+        None,
+        ("unknown", "Listed; a member of the Sumitomo Group; " + NO_STATE_SOURCE),
+    ),
+    "Hitachi": Supplement(
+        "JP",
+        None,
+        ("unknown", "Listed on the Tokyo Stock Exchange; " + NO_STATE_SOURCE),
+    ),
+    "Samsung SDS": Supplement(
+        "KR",
+        ("Samsung Group", "KR"),
+        (
+            "none",
+            "Controlled by Samsung Group companies and the owner family: Samsung Electronics 22.58%, "
+            "Samsung C&T 17.08%, Lee Jae-yong 9.2%",
+        ),
+    ),
+    "KT": Supplement(
+        "KR",
+        None,
+        (
+            "none",
+            "Privatised in 2002; the National Pension Service, a public pension fund, was the largest "
+            "shareholder from 2003 to 2024 and held 7.05% in 2026",
+        ),
+    ),
+    "LG CNS": Supplement(
+        "KR",
+        ("LG Corp.", "KR"),
+        ("none", "LG Corp. held 49.95% and a Macquarie private-equity fund 35% before the 2025 listing"),
+    ),
+    "Cellebrite": Supplement(
+        "IL",
+        None,
+        (
+            "none",
+            "Owned by Japan's Sun Corporation from 2007; still its subsidiary when it moved to list on "
+            "Nasdaq in 2021",
+        ),
+    ),
+    "Check Point": Supplement(
+        "IL",
+        None,
+        ("unknown", "Listed since 1996; " + NO_STATE_SOURCE),
+    ),
+    "Elbit Systems": Supplement(
+        "IL",
+        None,
+        ("none", "Chairman Michael Federmann is the controlling shareholder, with nearly half the shares"),
+    ),
+    "Infosys": Supplement(
+        "IN",
+        None,
+        ("unknown", "Listed; " + NO_STATE_SOURCE),
+    ),
+    "Wipro": Supplement(
+        "IN",
+        None,
+        ("none", "Founder Azim Premji and promoter entities held 73.04% after the 2021 buy-back"),
+    ),
+    "Core42": Supplement(
+        "AE",
+        ("G42", "AE"),
+        (
+            "controlled",
+            "Subsidiary of G42, which is chaired by UAE national security adviser Sheikh Tahnoon bin "
+            "Zayed and is part of his state-linked business empire",
+        ),
+    ),
+    # The CSV's "none" is contradicted: Bpifrance, a state bank, is also a shareholder.
+    "Idemia": Supplement(
+        "FR",
+        ("Advent International", "US"),
+        (
+            "minority",
+            "Majority-owned by US private-equity firm Advent International, with French state bank "
+            "Bpifrance also a shareholder (2022); its Smart Identity unit was sold in 2025 to the "
+            "state-owned IN Groupe",
+        ),
+        drop_aliases=("IDEMIA Smart Identity",),
+    ),
 }
 
 # Incident vendor names (after removing parentheses) that differ from every registry
@@ -578,6 +822,26 @@ def load_cissm(path: Path) -> dict[tuple[str, str], list[str]]:
     return index
 
 
+def load_vendor_sources(path: Path | None) -> dict[str, list[str]]:
+    """name -> source URLs from scripts/data/vendor_sources.csv; empty when the file is absent."""
+    if path is None or not path.is_file():
+        return {}
+    supplied: dict[str, list[str]] = {}
+    for r in read_csv(path):
+        name = r["name"].strip()
+        if name in supplied:
+            die(f"{path.name}: duplicate name {name!r}")
+        if name not in SUPPLEMENTED:
+            die(f"{path.name}: {name!r} has no SUPPLEMENTED entry saying what its sources support")
+        if not r["note"].strip():
+            die(f"{path.name}: {name!r} has no note")
+        urls = [u.strip() for u in r["sources"].split(" ; ")]
+        if not urls or any(not re.fullmatch(r"https?://\S+", u) for u in urls):
+            die(f"{path.name}: {name!r} sources are not ' ; '-separated URLs")
+        supplied[name] = urls
+    return supplied
+
+
 def clean_url(url: str) -> str:
     url = url.rstrip(".,;")
     while url.endswith(")") and url.count(")") > url.count("("):
@@ -630,6 +894,7 @@ def build_vendors(
     rows: list[dict[str, str]],
     alpha2: set[str],
     cissm: dict[tuple[str, str], list[str]],
+    supplied: dict[str, list[str]],
     report: list[str],
 ) -> list[dict[str, object]]:
     vendors: list[dict[str, object]] = []
@@ -643,21 +908,22 @@ def build_vendors(
         if seat not in alpha2:
             report.append(f"vendor left out: {name} (seat {seat!r} is not an ISO alpha-2 code)")
             continue
-        if name in EXCLUDED_VENDORS:
-            report.append(f"vendor left out: {name} ({EXCLUDED_VENDORS[name]})")
-            continue
         sources = extract_sources(row["source"], cissm, f"vendors.csv {name}")
-        if not sources:
-            report.append(f"vendor left out: {name} (no source URL: {row['source'].strip()!r})")
+        if name in EXCLUDED_VENDORS or not sources:
+            if name in supplied:
+                entry = supplemented_vendor(row, SUPPLEMENTED[name], supplied[name], alpha2, report)
+                vendors.append(entry)
+                report.append(f"vendor {name}: sources from {VENDOR_SOURCES_CSV.name} (the row has no usable source)")
+                continue
+            if name in EXCLUDED_VENDORS:
+                report.append(f"vendor left out: {name} ({EXCLUDED_VENDORS[name]})")
+            else:
+                report.append(f"vendor left out: {name} (no source URL: {row['source'].strip()!r})")
             continue
+        if name in supplied:
+            die(f"{VENDOR_SOURCES_CSV.name}: {name!r} already has sources in vendors.csv")
 
-        aliases: list[str] = []
-        for alias in row["aliases"].split(";"):
-            alias = _ANNOTATION_PAREN.sub("", alias).strip()
-            if alias.isascii() and len(alias) < MIN_ALIAS_LEN:
-                report.append(f"vendor {name}: alias {alias!r} not shipped (too short to match safely)")
-            elif UNVERIFIED not in alias and alias != name and alias not in aliases:
-                aliases.append(alias)
+        aliases = row_aliases(row, name, report)
 
         ownership_unverified = bool(_OWNERSHIP_UNVERIFIED.search(row["source"]))
         parent: str | None = row["parent"].strip()
@@ -685,12 +951,7 @@ def build_vendors(
             state_control, note = STATE_CONTROL_OVERRIDES[name]
         note = sentence(note) or NO_SOURCED_OWNERSHIP
 
-        shareholders = []
-        for country, pct, holder in SHAREHOLDERS.get(name, []):
-            if pct not in note or country not in alpha2:
-                die(f"vendors.csv {name}: shareholder {pct} of {holder!r} is not in the verified note")
-            low = pct.rstrip("%").split("-")[0]
-            shareholders.append({"country": country, "share": Decimal(low) / 100, "holder": holder})
+        shareholders = shareholder_entries(name, SHAREHOLDERS.get(name, []), note, alpha2)
 
         entry: dict[str, object] = {"name": name, "aliases": aliases, "seat": seat}
         if parent is not None:
@@ -706,10 +967,81 @@ def build_vendors(
             if UNVERIFIED in str(value):
                 die(f"vendors.csv {name}: {key} still carries the unverified mark")
         vendors.append(entry)
-    for name in sorted(set(EXCLUDED_VENDORS) | set(STATE_CONTROL_OVERRIDES) | set(PARENT_OVERRIDES) | set(SHAREHOLDERS)):
+    overrides = set(EXCLUDED_VENDORS) | set(STATE_CONTROL_OVERRIDES) | set(PARENT_OVERRIDES) | set(SHAREHOLDERS)
+    for name in sorted(overrides | set(SUPPLEMENTED)):
         if name not in seen:
             die(f"override for {name!r}, which is not in vendors.csv")
     return vendors
+
+
+def row_aliases(row: dict[str, str], name: str, report: list[str]) -> list[str]:
+    aliases: list[str] = []
+    for alias in row["aliases"].split(";"):
+        alias = _ANNOTATION_PAREN.sub("", alias).strip()
+        if alias.isascii() and len(alias) < MIN_ALIAS_LEN:
+            report.append(f"vendor {name}: alias {alias!r} not shipped (too short to match safely)")
+        elif UNVERIFIED not in alias and alias != name and alias not in aliases:
+            aliases.append(alias)
+    return aliases
+
+
+def shareholder_entries(
+    name: str, holders: list[tuple[str, str, str]] | tuple[tuple[str, str, str], ...], note: str, alpha2: set[str]
+) -> list[dict[str, object]]:
+    """Shareholder tables; each percentage text must appear in the shipped note."""
+    out: list[dict[str, object]] = []
+    for country, pct, holder in holders:
+        if pct not in note or country not in alpha2:
+            die(f"vendors.csv {name}: shareholder {pct} of {holder!r} is not in the verified note")
+        low = pct.rstrip("%").split("-")[0]
+        out.append({"country": country, "share": Decimal(low) / 100, "holder": holder})
+    return out
+
+
+def supplemented_vendor(
+    row: dict[str, str],
+    supplement: Supplement,
+    sources: list[str],
+    alpha2: set[str],
+    report: list[str],
+) -> dict[str, object]:
+    """A row without a usable source, shipped with the facts its supplied sources support."""
+    name = row["name"].strip()
+    where = f"{VENDOR_SOURCES_CSV.name} {name}"
+    seat = row["seat"].strip()
+    if supplement.seat != seat:
+        die(f"{where}: sources support seat {supplement.seat}, the row says {seat}")
+
+    aliases = row_aliases(row, name, report)
+    for alias in supplement.drop_aliases:
+        if alias not in aliases:
+            die(f"{where}: alias {alias!r} to drop is not among the row's aliases")
+        aliases.remove(alias)
+        report.append(f"vendor {name}: alias {alias!r} not shipped (contradicted by the supplied sources)")
+
+    entry: dict[str, object] = {"name": name, "aliases": aliases, "seat": seat}
+    if supplement.parent is not None:
+        parent, parent_country = supplement.parent
+        if parent_country != row["parent_country"].strip() or parent_country not in alpha2:
+            die(f"{where}: parent country {parent_country} differs from the row or is not alpha-2")
+        entry["parent"] = parent
+        entry["parent_country"] = parent_country
+
+    state_control, note = supplement.state_control
+    if state_control not in STATE_CONTROL.values():
+        die(f"{where}: state_control {state_control!r} not in {sorted(set(STATE_CONTROL.values()))}")
+    note = sentence(note)
+    entry["state_control"] = state_control
+    entry["state_control_note"] = note
+    shareholders = shareholder_entries(name, supplement.shareholders, note, alpha2)
+    if shareholders:
+        entry["shareholders"] = shareholders
+    entry["sectors"] = row["sector"].strip()
+    entry["sources"] = sources
+    for key, value in entry.items():
+        if UNVERIFIED in str(value):
+            die(f"{where}: {key} still carries the unverified mark")
+    return entry
 
 
 def vendor_index(vendors: list[dict[str, object]]) -> dict[str, str]:
@@ -840,17 +1172,30 @@ def build_incidents(
 # --- assembly --------------------------------------------------------------------------
 
 
-def build(shared: Path) -> tuple[str, str, list[str]]:
+def build(shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV) -> tuple[str, str, list[str]]:
     vendors_csv = shared / VENDORS_CSV
     incidents_csv = shared / INCIDENTS_CSV
     vendor_rows = read_csv(vendors_csv)
     incident_rows = read_csv(incidents_csv)
     alpha2 = load_alpha2(shared / COUNTRY_CODES_CSV)
     cissm = load_cissm(shared / CISSM_CSV)
+    supplied = load_vendor_sources(vendor_sources)
     report: list[str] = []
 
-    vendors = build_vendors(vendor_rows, alpha2, cissm, report)
+    vendors = build_vendors(vendor_rows, alpha2, cissm, supplied, report)
     incidents = build_incidents(incident_rows, alpha2, vendor_index(vendors), cissm, report)
+    n_supplied = sum(1 for v in vendors if v["name"] in supplied)
+
+    supplement_lines = []
+    supplement_source = ""
+    if n_supplied:
+        assert vendor_sources is not None
+        supplement_lines = [
+            f"# {n_supplied} rows the fact sheet leaves unsourced take their sources from scripts/data/vendor_sources.csv",
+            "# (researched 2026-11-28) and ship only the facts those sources support (see scripts/data/README.md).",
+            f"# Input: vendor_sources.csv sha256 {sha256(vendor_sources)}",
+        ]
+        supplement_source = f"; sources for {n_supplied} rows from scripts/data/vendor_sources.csv (2026-11-28)"
 
     v_lines = [
         "# Vendor registry: who the vendors are, where they sit, who owns them, and how far a state controls them.",
@@ -858,9 +1203,10 @@ def build(shared: Path) -> tuple[str, str, list[str]]:
         "# citations of CISSM Cyber Attacks Database rows are resolved to those rows' source URLs.",
         "# Built by: python scripts/build_reference.py (do not edit by hand; fix the script or the fact sheet).",
         f"# Input: vendors.csv sha256 {sha256(vendors_csv)}",
+        *supplement_lines,
         f"# Rows: {len(vendors)} of {len(vendor_rows)} ship; rows without any source URL are left out (listed on the build's stderr).",
         "# state_control: none | minority | controlled | state_owned | unknown (the fact sheet's 'majority' = state_owned);",
-        "# it is 'unknown' where the fact sheet found no source for the ownership. Claims the fact sheet marks as",
+        "# it is 'unknown' where no source was found for the ownership. Claims the fact sheet marks as",
         "# unverified are not shipped. shareholders: state, state-body or parent holdings with a sourced percentage.",
         f"schema_version = {SCHEMA_VERSION}",
         "",
@@ -869,7 +1215,7 @@ def build(shared: Path) -> tuple[str, str, list[str]]:
             {
                 "table": "vendors",
                 "edition": EDITION,
-                "source": f"vendorrisk research fact sheet vendors.csv ({len(vendor_rows)} vendors; public sources to about April 2026)",
+                "source": f"vendorrisk research fact sheet vendors.csv ({len(vendor_rows)} vendors; public sources to about April 2026){supplement_source}",
                 "published": PUBLISHED,
             },
         ),
@@ -915,13 +1261,19 @@ def main(argv: list[str] | None = None) -> int:
         help="shared data directory (default: ../shared relative to the repo root)",
     )
     p.add_argument(
+        "--vendor-sources",
+        type=Path,
+        default=VENDOR_SOURCES_CSV,
+        help="public sources for unsourced vendor rows (default: scripts/data/vendor_sources.csv; skipped when absent)",
+    )
+    p.add_argument(
         "--out-dir",
         type=Path,
         default=REPO_ROOT / "rules" / "default",
         help="output directory for vendors.toml and incidents.toml (default: rules/default)",
     )
     args = p.parse_args(argv)
-    vendors_text, incidents_text, report = build(args.shared)
+    vendors_text, incidents_text, report = build(args.shared, args.vendor_sources)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for filename, text in (("vendors.toml", vendors_text), ("incidents.toml", incidents_text)):
         with (args.out_dir / filename).open("w", encoding="utf-8", newline="\n") as f:

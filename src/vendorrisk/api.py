@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -25,7 +25,7 @@ Rules = RulePack | str | os.PathLike[str] | None
 REQUIRED = tuple(spec.name for spec in FIELDS if spec.required)
 
 
-Source = pa.Table | dict[str, list[Any]]
+Source: TypeAlias = "pa.Table | dict[str, list[Any]]"
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
     def words(codes: NDArray[np.int8], names: tuple[str, ...]) -> Coded:
         return Coded(codes, names).masked(invalid)
 
-    columns: dict[str, NDArray[Any]] = {
+    columns: dict[str, Any] = {
         "score": numbers(scored.score, 1),
         "band": words(scored.band, BANDS),
         "score_low": numbers(scored.score_low, 1),
@@ -109,11 +109,18 @@ def to_arrow(data: Any) -> pa.Table:
     if module == "pandas":
         return pa.Table.from_pandas(data, preserve_index=False)
     if module == "polars":
-        return data.to_arrow()  # type: ignore[no-any-return]
+        return data.to_arrow()
     if isinstance(data, (Mapping, Contract)):
         data = [data]
     if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
-        return pa.Table.from_pylist([_row(item) for item in data]) if data else _empty()
+        rows = [_row(item) for item in data]
+        if not rows:
+            return _empty()
+        names = list(dict.fromkeys(key for row in rows for key in row))  # every key of every row, in order
+        try:
+            return pa.table({name: [row.get(name) for row in rows] for name in names})
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise InputError(f"cannot make a table of these rows: {exc}") from None
     raise InputError(f"cannot score a {type(data).__name__}: give a Contract, a mapping, a list of them, or a table")
 
 

@@ -21,7 +21,7 @@ from vendorrisk.api import score_table
 from vendorrisk.errors import VendorRiskError
 from vendorrisk.io import CsvSink, read_csv_batches
 from vendorrisk.rules.loader import RulePack, load_rules
-from vendorrisk.schema import BANDS
+from vendorrisk.schema import BANDS, CANONICAL_COLUMNS
 
 EXIT_OK: Final = 0
 EXIT_FAIL_ON: Final = 1
@@ -91,7 +91,7 @@ def _score(args: argparse.Namespace) -> int:
             errors = pc.filter(scored.column("error"), pc.not_equal(scored.column("error"), ""))
             invalid += len(errors)
             for error in errors.to_pylist():
-                problems.update(part.split(":")[0] for part in error.split("; "))
+                problems.update(name for name in CANONICAL_COLUMNS if error.startswith(f"{name}: ") or f"; {name}: " in error)
     if not args.quiet:
         _summary(args.input, rows, invalid, bands, problems, pack)
     if invalid:

@@ -24,7 +24,7 @@ ordered unknowns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,12 +84,12 @@ def _by_scenario(point: float, low: float, high: float, scenario: NDArray[np.int
     return np.array([point, low, high], dtype=np.float64)[scenario]
 
 
-def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[np.generic]]:
+def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
     assumptions = pack.model.assumptions
-    filled: dict[str, NDArray[np.generic]] = {}
+    filled: dict[str, NDArray[Any]] = {}
 
-    def stack(name: str, values: tuple[object, object, object], dtype: type[np.generic]) -> None:
+    def stack(name: str, values: tuple[float, float, float], dtype: type[np.generic]) -> None:
         column, known = inputs.columns[name], inputs.known[name]
         filled[name] = np.concatenate([np.where(known, column, value) for value in values]).astype(dtype)
 
@@ -126,14 +126,16 @@ def _sensitivity(bits: NDArray[np.uint16], params: Parameters) -> Float:
     chosen = np.where(members, weights, 0.0)
     linked = (members & (weights >= p.linkage_threshold)).sum(axis=1)
     value = np.minimum(1.0, chosen.max(axis=1, initial=0.0) + p.linkage_bonus * np.maximum(linked - 1, 0))
-    return value[inverse.reshape(-1)]
+    result: Float = value[inverse.reshape(-1)]
+    return result
 
 
 def _volume(records: Float, params: Parameters) -> Float:
     p = params.volume
     with np.errstate(invalid="ignore"):
         share = np.minimum(1.0, np.log10(1.0 + records) / np.log10(1.0 + p.saturation_records))
-    return p.floor + (1.0 - p.floor) * share
+    volume: Float = p.floor + (1.0 - p.floor) * share
+    return volume
 
 
 _WEIGHTS: dict[tuple[str, str], Float] = {}
@@ -148,7 +150,7 @@ def _weights(pack: RulePack, field: str) -> Float:
     return _WEIGHTS[key]
 
 
-def _access(filled: dict[str, NDArray[np.generic]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
+def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
     p = pack.model.parameters.access
     access = np.ones(scenario.shape[0])
     for name in ("service_type", "operator", "hosting"):
@@ -197,10 +199,10 @@ def _governance(features: Features, params: Parameters, pack: RulePack, scenario
     return np.where(np.isnan(value), unknown, value)
 
 
-def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[np.generic]], scenario: NDArray[np.intp]) -> Factors:
+def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[Any]], scenario: NDArray[np.intp]) -> Factors:
     params = pack.model.parameters
-    sensitivity = _sensitivity(filled["data_categories"], params)  # type: ignore[arg-type]
-    volume = _volume(filled["records"], params)  # type: ignore[arg-type]
+    sensitivity = _sensitivity(filled["data_categories"], params)
+    volume = _volume(filled["records"], params)
     impact = sensitivity * volume
     reach, reach_link = _legal_reach(features, params, pack, scenario)
     access = _access(filled, pack, scenario)
@@ -215,9 +217,9 @@ def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[np.gen
 # --- rules -----------------------------------------------------------------------------------
 
 
-def rule_env(inputs: Inputs, features: Features, filled: dict[str, NDArray[np.generic]], f: Factors, scenario: NDArray[np.intp]) -> dict[str, NDArray[np.generic]]:
+def rule_env(inputs: Inputs, features: Features, filled: dict[str, NDArray[Any]], f: Factors, scenario: NDArray[np.intp]) -> dict[str, NDArray[Any]]:
     """The columns conditions see (names as in :func:`vendorrisk.rules.expr.condition_fields`)."""
-    env: dict[str, NDArray[np.generic]] = {
+    env: dict[str, NDArray[Any]] = {
         name: np.concatenate([inputs.columns[name]] * 3)
         for name in ("buyer_country", "vendor_country", "vendor_parent_country", "financing_country", "value_usd")
     }
@@ -234,7 +236,7 @@ def rule_env(inputs: Inputs, features: Features, filled: dict[str, NDArray[np.ge
     return env
 
 
-def apply_rules(base: Float, env: dict[str, NDArray[np.generic]], pack: RulePack, n: int) -> tuple[Float, NDArray[np.int8], NDArray[np.bool_], Float]:
+def apply_rules(base: Float, env: dict[str, NDArray[Any]], pack: RulePack, n: int) -> tuple[Float, NDArray[np.int8], NDArray[np.bool_], Float]:
     """Fire the rules and combine their effects with the base score.
 
     Order: multiply, add, then caps, then floors (a floor wins over a cap: exposure is never
@@ -264,7 +266,7 @@ def apply_rules(base: Float, env: dict[str, NDArray[np.generic]], pack: RulePack
             gate = np.maximum(gate, np.where(fired[:, j], level, 0)).astype(np.int8)
     score = base * factor + added
     for kind in (Cap, Floor):
-        limits = [(j, r.rule.effect.score) for j, r in enumerate(rules) if isinstance(r.rule.effect, kind)]  # type: ignore[union-attr]
+        limits = [(j, r.rule.effect.score) for j, r in enumerate(rules) if isinstance(r.rule.effect, kind)]
         if not limits:
             continue
         before = score

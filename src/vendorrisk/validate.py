@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -38,7 +38,7 @@ _NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _NUMBER_RE: Final = re.compile(_NUMBER)
 _NOT_A_CODE: Final = -2  # internal marker for a cell that failed to parse
 _SMALL: Final = 64  # batches up to this many rows are parsed in plain Python
-Column = pa.ChunkedArray | list[str | None]
+Column: TypeAlias = "pa.ChunkedArray | list[str | None]"
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Inputs:
     """
 
     n: int
-    columns: dict[str, NDArray[np.generic]]
+    columns: dict[str, NDArray[Any]]
     known: dict[str, NDArray[np.bool_]]
     problems: dict[str, NDArray[np.int32]] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
@@ -81,11 +81,14 @@ def _suggest(value: str, choices: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def _parse_link_country(text: str) -> tuple[int, str | None]:
+    """A country code, or ``none`` for "known: there is no such link"."""
+    return (NO_LINK_CODE, None) if text.strip().lower() == NO_LINK else _parse_country(text)
+
+
 @functools.lru_cache(maxsize=4096)
-def _parse_country(text: str, allow_none: bool) -> tuple[int, str | None]:
+def _parse_country(text: str) -> tuple[int, str | None]:
     code = text.strip().upper()
-    if allow_none and code.lower() == NO_LINK:
-        return NO_LINK_CODE, None
     if code in COUNTRY_INDEX:
         return COUNTRY_INDEX[code], None
     by_name = {name.casefold(): iso for iso, name in country_names().items()}
@@ -232,9 +235,9 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
         ok = pc.match_substring_regex(text, _NUMBER)
         bad_text = np.asarray(pc.and_(pc.invert(ok), pc.is_valid(text)).to_numpy(zero_copy_only=False), dtype=bool)
         if bad_text.any():
-            texts = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-            messages = np.array([f"{t!r} is not a number" for t in texts[bad_text]], dtype=object)
-            full = np.empty(len(texts), dtype=object)
+            cells = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+            messages = np.array([f"{t!r} is not a number" for t in cells[bad_text]], dtype=object)
+            full = np.empty(len(cells), dtype=object)
             full[bad_text] = messages
             errors.add(spec.name, bad_text, full)
         cleaned = pc.if_else(ok, pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string()))
@@ -262,7 +265,7 @@ def _dates(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.da
         days = column.cast(pa.date32()).cast(pa.int32()).fill_null(np.iinfo(np.int32).min).to_numpy().astype(np.int64)
         known = days != np.iinfo(np.int32).min
     else:
-        days, known = _coded(column, _parse_date, np.int64, name, errors)  # type: ignore[assignment]
+        days, known = _coded(column, _parse_date, np.int64, name, errors)
     dates = days.astype("datetime64[D]")
     dates[~known] = np.datetime64("NaT")
     return dates, known
@@ -282,7 +285,7 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
         n = len(next(iter(table.values()), []))
         present = set(table)
     errors = _Collector(n)
-    columns: dict[str, NDArray[np.generic]] = {}
+    columns: dict[str, NDArray[Any]] = {}
     known: dict[str, NDArray[np.bool_]] = {}
     for spec in FIELDS:
         name = spec.name
@@ -296,8 +299,8 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             known[name] = np.asarray(_blank_to_null(_as_strings(column)).is_valid().to_numpy(zero_copy_only=False), dtype=bool)
             columns[name] = np.empty(0, dtype=object)
         elif spec.kind in ("country", "link_country"):
-            allow_none = spec.kind == "link_country"
-            columns[name], known[name] = _coded(column, lambda t, a=allow_none: _parse_country(t, a), np.int16, name, errors)
+            parse = _parse_link_country if spec.kind == "link_country" else _parse_country
+            columns[name], known[name] = _coded(column, parse, np.int16, name, errors)
         elif spec.kind == "enum":
             columns[name], known[name] = _coded(column, _parse_enum(spec), np.int8, name, errors)
         elif spec.kind == "set":

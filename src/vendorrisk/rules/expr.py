@@ -32,7 +32,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,7 +45,7 @@ from vendorrisk.schema import (
     country_names,
 )
 
-Env: TypeAlias = Mapping[str, NDArray[np.generic]]
+Env: TypeAlias = Mapping[str, NDArray[Any]]
 Mask: TypeAlias = NDArray[np.bool_]
 Column: TypeAlias = NDArray[np.float64]
 
@@ -160,6 +160,20 @@ _ARITH: Final[dict[type[ast.operator], Callable[[Column, Column], Column]]] = {
 }
 
 
+def _scaled(direction: Direction, factor: float) -> Direction:
+    """Direction of ``factor * x`` given the direction of ``x``."""
+    if factor == 0:
+        return Direction.CONST
+    return direction if factor > 0 else direction.flipped()
+
+
+def _both_nonneg(left: _Num, right: _Num, right_direction: Direction) -> Direction:
+    """A product or quotient of two non-constant terms is monotone only when both are non-negative."""
+    if left.nonneg and right.nonneg:
+        return left.direction | right_direction
+    return Direction.MIXED if (left.direction | right.direction) else Direction.CONST
+
+
 @dataclass(slots=True)
 class _NumBinary(_Num):
     op: type[ast.operator]
@@ -172,16 +186,23 @@ class _NumBinary(_Num):
             self.direction, self.nonneg = left.direction | right.direction, left.nonneg and right.nonneg
         elif self.op is ast.Sub:
             self.direction, self.nonneg = left.direction | right.direction.flipped(), False
-        else:  # * and / : monotone only when both sides have a known sign
-            right_dir = right.direction if self.op is ast.Mult else right.direction.flipped()
-            if left.nonneg and right.nonneg:
-                self.direction = left.direction | right_dir
-            elif isinstance(right, _NumConst) and left.direction is not Direction.CONST:
-                self.direction = left.direction.flipped()
-            elif isinstance(left, _NumConst) and right.direction is not Direction.CONST:
-                self.direction = right_dir.flipped()
+        elif self.op is ast.Mult:
+            if isinstance(right, _NumConst):
+                self.direction = _scaled(left.direction, right.value)
+            elif isinstance(left, _NumConst):
+                self.direction = _scaled(right.direction, left.value)
             else:
-                self.direction = Direction.MIXED if (left.direction | right.direction) else Direction.CONST
+                self.direction = _both_nonneg(left, right, right.direction)
+            self.nonneg = left.nonneg and right.nonneg
+        else:  # division: x / c scales x; c / x and x / y move against a non-negative denominator
+            if isinstance(right, _NumConst):
+                if right.value == 0:
+                    raise ExpressionError("division by zero")
+                self.direction = _scaled(left.direction, right.value)
+            elif isinstance(left, _NumConst) and right.nonneg:
+                self.direction = _scaled(right.direction.flipped(), left.value)
+            else:
+                self.direction = _both_nonneg(left, right, right.direction.flipped())
             self.nonneg = left.nonneg and right.nonneg
 
     def __call__(self, env: Env) -> Column:
@@ -264,7 +285,7 @@ class _CodeIn(_Cond):
 
     def __call__(self, env: Env) -> Mask:
         column = env[self.name]
-        hit = column == self.codes[0]
+        hit: Mask = column == self.codes[0]
         for code in self.codes[1:]:  # a handful of codes: cheaper than np.isin
             hit = hit | (column == code)
         return (~hit & (column >= 0)) if self.negate else hit
@@ -280,7 +301,7 @@ class _SetHas(_Cond):
     direction: Direction
 
     def __call__(self, env: Env) -> Mask:
-        has = (env[self.name] & self.bit) != 0
+        has: Mask = (env[self.name] & self.bit) != 0
         return ~has if self.negate else has
 
 
@@ -350,6 +371,10 @@ _ALLOWED_NODES: Final = (
 _BOOL_NAMES: Final = {"true": True, "false": False}
 
 
+def _article(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -361,16 +386,22 @@ def _choices(values: Sequence[str], limit: int = 20) -> str:
 
 
 def _describe(node: ast.AST) -> str:
-    return {
-        ast.Call: "function calls", ast.Attribute: "attribute access", ast.Subscript: "subscripts",
-        ast.Lambda: "lambdas", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
-        ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions", ast.Pow: "'**'",
-        ast.NamedExpr: "assignment expressions", ast.IfExp: "conditional expressions",
-        ast.Dict: "dictionaries", ast.JoinedStr: "f-strings", ast.Starred: "'*' unpacking",
-        ast.FloorDiv: "'//'", ast.Mod: "'%'", ast.BitAnd: "'&'", ast.BitOr: "'|'", ast.BitXor: "'^'",
-        ast.LShift: "'<<'", ast.RShift: "'>>'", ast.Invert: "'~'", ast.Is: "'is'", ast.IsNot: "'is not'",
-        ast.MatMult: "'@'", ast.Await: "await", ast.Yield: "yield",
-    }.get(type(node), type(node).__name__)
+    """What a refused syntax node is, with its verb: 'function calls are', 'attribute access is'."""
+    plural = {
+        ast.Call: "function calls", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
+        ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+        ast.GeneratorExp: "comprehensions", ast.NamedExpr: "assignment expressions",
+        ast.IfExp: "conditional expressions", ast.Dict: "dictionaries", ast.JoinedStr: "f-strings",
+    }
+    singular = {
+        ast.Attribute: "attribute access", ast.Pow: "'**'", ast.Starred: "'*' unpacking", ast.FloorDiv: "'//'",
+        ast.Mod: "'%'", ast.BitAnd: "'&'", ast.BitOr: "'|'", ast.BitXor: "'^'", ast.LShift: "'<<'",
+        ast.RShift: "'>>'", ast.Invert: "'~'", ast.Is: "'is'", ast.IsNot: "'is not'", ast.MatMult: "'@'",
+        ast.Await: "await", ast.Yield: "yield",
+    }
+    if type(node) in plural:
+        return f"{plural[type(node)]} are"
+    return f"{singular.get(type(node), type(node).__name__)} is"
 
 
 class _Compiler:
@@ -391,11 +422,16 @@ class _Compiler:
             raise ExpressionError(f"condition has more than {MAX_NODES} syntax nodes")
         for node in nodes:
             if not isinstance(node, _ALLOWED_NODES):
-                raise ExpressionError(f"{_describe(node)} are not allowed in conditions")
+                raise ExpressionError(f"{_describe(node)} not allowed in conditions")
             if isinstance(node, ast.Constant) and not isinstance(node.value, (str, int, float, bool)):
                 raise ExpressionError(f"literal {node.value!r} is not allowed (use strings, numbers, true, false)")
-            if isinstance(node, ast.Constant) and isinstance(node.value, float) and not math.isfinite(node.value):
-                raise ExpressionError(f"number {node.value!r} is not finite")
+            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                try:
+                    finite = math.isfinite(float(node.value))
+                except OverflowError:
+                    finite = False
+                if not finite:
+                    raise ExpressionError("a number in the condition is too large (not finite as a float)")
             if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(node.elts) > MAX_LITERALS:
                 raise ExpressionError(f"a list in a condition may hold at most {MAX_LITERALS} values")
         root = self.cond(tree.body)
@@ -418,7 +454,7 @@ class _Compiler:
             if field.type == "bool":
                 return self.flag(node.id, True)
             raise ExpressionError(
-                f"{node.id!r} is a {field.type} field, not a condition; compare it, {self.example(node.id)}"
+                f"{node.id!r} is {_article(field.type)} field, not a condition; compare it, {self.example(node.id)}"
             )
         raise ExpressionError(f"expected a condition, got {ast.unparse(node)!r}")
 
@@ -443,7 +479,7 @@ class _Compiler:
             name_node, literal = (left, right) if self.typed_name(left) else (right, left)
             assert isinstance(name_node, ast.Name)
             if op not in (ast.Eq, ast.NotEq):
-                raise ExpressionError(f"{name_node.id!r} is an {typed.type} field: compare it with ==, != or in, not by order")
+                raise ExpressionError(f"{name_node.id!r} is {_article(typed.type)} field: compare it with ==, != or in, not by order")
             return self.match(name_node.id, [literal], negate=op is ast.NotEq)
         return _NumCompare(op, self.num(left), self.num(right))
 
@@ -472,14 +508,14 @@ class _Compiler:
                 return _Const(not negate)
             return self.flag(name, values.pop() != negate)
         if field.type in ("number", "set"):
-            raise ExpressionError(f"{name!r} is a {field.type} field; {self.example(name)}")
+            raise ExpressionError(f"{name!r} is {_article(field.type)} field; {self.example(name)}")
         codes = tuple(sorted({self.literal_index(name, field, literal) for literal in literals}))
         return _CodeIn(name, codes, negate, self.enum_direction(field, codes, negate))
 
     def enum_direction(self, field: FieldType, codes: tuple[int, ...], negate: bool) -> Direction:
         if field.order is None:
             return Direction.CONST
-        ranks = [field.order.index(field.values[code]) for code in codes]  # type: ignore[arg-type]
+        ranks = [field.order.index(field.values[code]) for code in codes]
         matched = set(ranks) if not negate else set(range(len(field.order))) - set(ranks)
         size = len(field.order)
         if not matched or len(matched) == size:
@@ -499,7 +535,7 @@ class _Compiler:
         if isinstance(node, ast.Name):
             field = self.field(node.id)
             if field.type != "number":
-                raise ExpressionError(f"{node.id!r} is a {field.type} field, not a number; {self.example(node.id)}")
+                raise ExpressionError(f"{node.id!r} is {_article(field.type)} field, not a number; {self.example(node.id)}")
             direction = Direction.UP if field.increasing else Direction.CONST
             return _NumField(node.id, direction)
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:

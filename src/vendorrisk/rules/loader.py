@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 import hashlib
 import json
 import os
@@ -29,11 +30,11 @@ from vendorrisk.rules import model as model_module
 from vendorrisk.errors import ExpressionError, PackError, PackErrors
 from vendorrisk.reference import Reference
 from vendorrisk.rules.expr import Condition, Direction, compile_condition, condition_fields
-from vendorrisk.rules.model import Pack, Rule
+from vendorrisk.rules.model import KEYED_LISTS, Pack, Rule
 
 DEFAULT: Final = "default"
+_EFFECT_KINDS: Final = frozenset({"add", "multiply", "floor", "cap", "gate"})
 # Keys whose lists merge by a key field when one pack extends another.
-_KEYED_LISTS: Final = {"rules": "id", "jurisdictions": "code", "vendors": "name", "incidents": "id"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class RulePack:
             model.governance,
             (int(month), int(day)),
             (params.legal_reach.control_single, params.legal_reach.control_combined),
-            params.incidents.grade_weights,
+            {str(grade): weight for grade, weight in params.incidents.grade_weights.items()},
             params.incidents.half_life_years * 365.25,
         )
 
@@ -158,15 +159,18 @@ def _read_pack(target: Path, files: Sequence[Path]) -> tuple[dict[str, Any], dic
             raise PackError("a pack cannot extend itself", path=target, key="pack.extends")
         base, base_origins = _read_pack(base_target, _pack_files(base_target))
         base_origins.update(origins)
-        return _overlay(base, merged), base_origins
+        try:
+            return _overlay(base, merged), base_origins
+        except PackError as exc:
+            raise PackError(exc.problem, path=target, key=exc.key) from None
     return merged, origins
 
 
 def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     result = copy.deepcopy(base)
     for key, value in top.items():
-        if key in _KEYED_LISTS and isinstance(value, list) and isinstance(result.get(key), list):
-            result[key] = _merge_keyed(result[key], value, _KEYED_LISTS[key], partial=key == "rules")
+        if key in KEYED_LISTS and isinstance(value, list) and isinstance(result.get(key), list):
+            result[key] = _merge_keyed(key, result[key], value, partial=key == "rules")
         elif isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key] = _overlay(result[key], value)
         else:
@@ -175,9 +179,14 @@ def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _merge_keyed(base: list[Any], top: list[Any], key: str, partial: bool) -> list[Any]:
+def _merge_keyed(name: str, base: list[Any], top: list[Any], partial: bool) -> list[Any]:
+    key, label = KEYED_LISTS[name]
     merged = list(base)
     position = {entry.get(key): index for index, entry in enumerate(merged) if isinstance(entry, dict)}
+    given = [entry.get(key) for entry in top if isinstance(entry, dict)]
+    twice = sorted({str(value) for value in given if given.count(value) > 1})
+    if twice:
+        raise PackError(f"duplicate {label} {twice[0]!r}: give each entry once per pack", key=f"{name}.{twice[0]}")
     for entry in top:
         index = position.get(entry.get(key)) if isinstance(entry, dict) else None
         if index is None:
@@ -191,15 +200,16 @@ def _key_path(document: Mapping[str, Any], loc: Sequence[int | str]) -> str:
     """Render a pydantic location, naming rules by id: ``rules.vendor_holds_keys.effect.points``."""
     parts: list[str] = []
     node: Any = document
+    tagged = False
     for item in loc:
         if isinstance(item, int) and isinstance(node, list):
             entry = node[item] if item < len(node) else None
             label = next((entry[k] for k in ("id", "code", "name") if isinstance(entry, dict) and isinstance(entry.get(k), str)), None)
             parts.append(f".{label}" if label else f"[{item}]")
             node = entry
+        elif item == "[key]" or (parts and parts[-1] == ".effect" and item in _EFFECT_KINDS and not tagged):
+            tagged = True  # pydantic's marker for a dict key, or the union's tag after "effect"
         else:
-            if not isinstance(item, str) or item in ("add", "multiply", "floor", "cap", "gate") and parts and parts[-1] == ".effect":
-                continue  # the union's discriminator tag in pydantic's location
             parts.append(f".{item}")
             node = node.get(item) if isinstance(node, dict) else None
     return "".join(parts).lstrip(".")
@@ -223,6 +233,10 @@ def _build(target: Path, files: Sequence[Path]) -> RulePack:
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = "unknown key" + _key_hint(error["loc"])
+            elif error["type"] in ("literal_error", "enum") and isinstance(error.get("input"), str):
+                allowed = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+                close = difflib.get_close_matches(error["input"], allowed, n=1, cutoff=0.6)
+                message += f"; did you mean {close[0]!r}?" if close else ""
             errors.append(PackError(message, path=_origin(origins, key, str(target)), key=key or None))
         raise PackErrors(errors) from None
     fields = condition_fields([vendor.name for vendor in model.vendors])

@@ -7,9 +7,9 @@ use the parameters.
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from vendorrisk.reference import GRADES, GovernanceEntry, Grade, Incident, Jurisdiction, TableMeta, Vendor
 from vendorrisk.schema import (
@@ -23,6 +23,13 @@ from vendorrisk.schema import (
 )
 
 SCHEMA_VERSION: Final = 1
+#: Lists whose entries are identified by a key: list name -> (key field, how messages name it).
+KEYED_LISTS: Final = {
+    "rules": ("id", "rule id"),
+    "jurisdictions": ("code", "jurisdiction code"),
+    "vendors": ("name", "vendor name"),
+    "incidents": ("id", "incident id"),
+}
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Points = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
@@ -287,22 +294,24 @@ class Pack(_Model):
     governance_meta: TableMeta
     governance: dict[str, GovernanceEntry]
 
-    @model_validator(mode="after")
-    def _unique(self) -> Self:
-        for what, keys in (
-            ("rule id", [rule.id for rule in self.rules]),
-            ("jurisdiction code", [j.code for j in self.jurisdictions]),
-            ("vendor name", [v.name for v in self.vendors]),
-            ("incident id", [i.id for i in self.incidents]),
-        ):
-            seen: set[str] = set()
-            for key in keys:
-                if key in seen:
-                    raise ValueError(f"duplicate {what} {key!r}")
-                seen.add(key)
-        names = {vendor.name for vendor in self.vendors}
-        for incident in self.incidents:
+    @field_validator("rules", "jurisdictions", "vendors", "incidents")
+    @classmethod
+    def _unique(cls, entries: list[Any], info: ValidationInfo) -> list[Any]:
+        key, label = KEYED_LISTS[str(info.field_name)]
+        seen: set[str] = set()
+        for entry in entries:
+            value = getattr(entry, key)
+            if value in seen:
+                raise ValueError(f"duplicate {label} {value!r}")
+            seen.add(value)
+        return entries
+
+    @field_validator("incidents")
+    @classmethod
+    def _known_vendors(cls, incidents: list[Incident], info: ValidationInfo) -> list[Incident]:
+        names = {vendor.name for vendor in info.data.get("vendors", [])}
+        for incident in incidents:
             for name in incident.vendors:
                 if name not in names:
                     raise ValueError(f"incident {incident.id!r} names vendor {name!r}, which is not in the registry")
-        return self
+        return incidents

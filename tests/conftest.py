@@ -1,0 +1,18 @@
+"""Shared test setup (kept tiny).
+
+Hypothesis imports ``hypothesis.extra._patching`` (and through it libcst, which imports the
+deprecated ``mypy_extensions.TypedDict``) only when a property test *fails*, to suggest an
+``@example`` patch. Under ``-W error`` that DeprecationWarning crashes pytest with an
+INTERNALERROR instead of reporting the failure, so import it once here with the warning ignored.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        import hypothesis.extra._patching  # noqa: F401
+    except ImportError:  # libcst not installed: hypothesis then skips the patch quietly
+        pass

@@ -1,0 +1,250 @@
+"""The public API: score(), score_table(), load_rules(); input forms, output shape, invalid rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+import vendorrisk
+
+AS_OF = dt.date(2024, 6, 1)
+# The output columns the API promises, in this order (more may be interleaved, e.g. provenance).
+OUTPUT_COLUMNS = [
+    "score", "band", "score_low", "score_high", "gate", "sensitivity", "legal_reach", "access",
+    "incidents", "governance", "reasons", "vector", "as_of", "fingerprint", "error",
+]
+SCORED = ["score", "band", "score_low", "score_high", "gate", "sensitivity", "legal_reach", "access",
+          "incidents", "governance", "reasons", "vector"]
+GOOD: dict[str, Any] = {
+    "contract_id": "G-1",
+    "buyer_country": "PG",
+    "vendor_name": "Huawei",
+    "service_type": "data_center",
+    "data_categories": "identity;tax",
+    "records": 2_000_000,
+    "hosting": "in_country",
+    "operator": "vendor",
+    "vendor_remote_access": True,
+    "customer_held_keys": False,
+    "audit_rights": False,
+    "financing_country": "CN",
+    "value_usd": 53_000_000,
+    "signed": "2010-06-01",
+}
+OTHER: dict[str, Any] = {
+    "contract_id": "G-2",
+    "buyer_country": "DE",
+    "vendor_name": None,
+    "vendor_country": "US",
+    "service_type": "cloud_hosting",
+    "data_categories": "health",
+    "records": 10_000,
+    "hosting": "foreign",
+    "operator": "vendor",
+    "vendor_remote_access": False,
+    "customer_held_keys": True,
+    "audit_rights": True,
+    "vendor_parent_country": "none",
+    "financing_country": "none",
+    "signed": "2023-01-15",
+}
+
+
+def _rows(table: pa.Table) -> list[dict[str, Any]]:
+    return table.to_pylist()
+
+
+def _scored(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in SCORED}
+
+
+def _assert_output_columns(names: list[str], inputs: list[str]) -> None:
+    """``names`` is the input columns, then the output columns: starting with score, ending with
+    error, holding every promised column in the promised order."""
+    assert names[: len(inputs)] == inputs
+    added = names[len(inputs):]
+    assert added[0] == "score" and added[-1] == "error", added
+    assert [name for name in added if name in OUTPUT_COLUMNS] == OUTPUT_COLUMNS, added
+
+
+# --- invalid rows ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("buyer_country", "XX", "'XX'"),
+        ("buyer_country", "Papua New Guinea", "'Papua New Guinea'"),
+        ("vendor_country", "UK", "'UK'"),
+        ("financing_country", "China", "'China'"),
+        ("service_type", "blockchain", "'blockchain'"),
+        ("hosting", "offshore", "'offshore'"),
+        ("operator", "nobody", "'nobody'"),
+        ("data_categories", "health;dna", "'dna'"),
+        ("customer_held_keys", "maybe", "'maybe'"),
+        ("records", -5, ">= 0"),
+        ("records", "12 thousand", "'12 thousand'"),
+        ("records", "1.5", "whole number"),
+        ("value_usd", "-1", ">= 0"),
+        ("signed", "2021-02-30", "'2021-02-30'"),
+        ("signed", "30/01/2021", "'30/01/2021'"),
+        ("contract_id", None, "missing"),
+        ("contract_id", "", "missing"),
+    ],
+)
+def test_invalid_row_is_kept_with_an_error_naming_the_column(column: str, value: Any, shown: str) -> None:
+    """The bad row stays in place with empty scores and an error 'column: problem' showing the
+    bad value; the rows around it score exactly as they do alone."""
+    bad = {**GOOD, "contract_id": "B-1", column: value}
+    out = _rows(vendorrisk.score_table([GOOD, bad, OTHER], as_of=AS_OF))
+    assert [row["contract_id"] for row in out] == ["G-1", bad["contract_id"], "G-2"]  # passed through as given
+    error = out[1]["error"]
+    assert error.startswith(f"{column}: "), error
+    assert shown in error, error
+    assert all(out[1][name] is None for name in SCORED), out[1]
+    assert out[1]["fingerprint"] == vendorrisk.load_rules().fingerprint
+    for row, alone in ((out[0], GOOD), (out[2], OTHER)):
+        assert row["error"] == ""
+        assert _scored(row) == _scored(_rows(vendorrisk.score_table([alone], as_of=AS_OF))[0])
+
+    result = vendorrisk.score(bad, as_of=AS_OF)
+    assert result.error == error
+    assert (result.score, result.band, result.score_low, result.score_high, result.gate) == (None,) * 5
+    assert result.factors == {} and result.reasons == ()
+    assert result.explain().endswith(f"not scored: {error}")
+
+
+def test_every_problem_of_a_row_is_reported() -> None:
+    bad = {**GOOD, "buyer_country": "XX", "records": "lots", "signed": "2021-02-30"}
+    error = vendorrisk.score(bad).error
+    assert [part.split(":")[0] for part in error.split("; ")] == ["buyer_country", "records", "signed"], error
+
+
+def test_table_without_a_contract_id_column_is_refused() -> None:
+    with pytest.raises(vendorrisk.InputError, match="contract_id"):
+        vendorrisk.score_table([{"buyer_country": "PG"}])
+    with pytest.raises(ValueError, match="buyer_country"):  # InputError refines ValueError
+        vendorrisk.score_table(pa.table({"contract_id": ["a"]}))
+
+
+# --- input forms ---------------------------------------------------------------------------------
+
+
+def test_rows_with_different_keys_keep_every_column() -> None:
+    """Unknown may be written as an absent key: a key missing from the first row but present in
+    a later one must still be read for that later row (no input is lost)."""
+    first = {"contract_id": "a", "buyer_country": "PG", "vendor_country": "CN"}
+    second = {**first, "contract_id": "b", "hosting": "customer_premises", "operator": "customer",
+              "customer_held_keys": True, "vendor_remote_access": False, "audit_rights": True,
+              "data_categories": "public", "records": 5}
+    table = vendorrisk.score_table([first, second], as_of=AS_OF)
+    assert "hosting" in table.column_names
+    out = _rows(table)
+    assert out[1]["score"] == vendorrisk.score(second, as_of=AS_OF).score
+    assert out[1]["score"] < out[0]["score"]
+
+
+def test_contract_model_scores_like_the_mapping() -> None:
+    contract = vendorrisk.Contract(
+        contract_id="G-1", buyer_country="PG", vendor_name="Huawei",
+        service_type=vendorrisk.ServiceType.DATA_CENTER,
+        data_categories=frozenset({vendorrisk.DataCategory.IDENTITY, vendorrisk.DataCategory.TAX}),
+        records=2_000_000, hosting=vendorrisk.Hosting.IN_COUNTRY, operator=vendorrisk.Operator.VENDOR,
+        vendor_remote_access=True, customer_held_keys=False, audit_rights=False,
+        financing_country="CN", value_usd=53_000_000.0, signed=dt.date(2010, 6, 1),
+    )
+    assert vendorrisk.score(contract) == vendorrisk.score(GOOD)
+    assert _scored(_rows(vendorrisk.score_table([contract]))[0]) == _scored(_rows(vendorrisk.score_table([GOOD]))[0])
+
+
+def test_arrow_table_input_scores_like_the_list() -> None:
+    rows = [GOOD, OTHER]
+    columns = sorted({key for row in rows for key in row})
+    table = pa.table({name: pa.array([None if row.get(name) is None else str(row[name]) for row in rows], pa.string()) for name in columns})
+    from_arrow = _rows(vendorrisk.score_table(table, as_of=AS_OF))
+    from_list = _rows(vendorrisk.score_table(rows, as_of=AS_OF))
+    assert [_scored(row) for row in from_arrow] == [_scored(row) for row in from_list]
+
+
+def test_typed_arrow_columns_are_read() -> None:
+    """Native Arrow types (int, bool, date) mean the same as their text."""
+    typed = pa.table({
+        "contract_id": ["a"], "buyer_country": ["PG"], "vendor_country": ["CN"], "records": pa.array([5_000], pa.int64()),
+        "customer_held_keys": pa.array([True]), "signed": pa.array([dt.date(2020, 1, 1)], pa.date32()),
+    })
+    text = {"contract_id": "a", "buyer_country": "PG", "vendor_country": "CN", "records": "5000",
+            "customer_held_keys": "true", "signed": "2020-01-01"}
+    assert _scored(_rows(vendorrisk.score_table(typed))[0]) == _scored(_rows(vendorrisk.score_table([text]))[0])
+
+
+def test_pandas_dataframe_input() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([GOOD, OTHER])
+    assert [_scored(r) for r in _rows(vendorrisk.score_table(frame))] == [_scored(r) for r in _rows(vendorrisk.score_table([GOOD, OTHER]))]
+
+
+@pytest.mark.parametrize(("yes", "no"), [("true", "false"), ("YES", "No"), ("1", "0"), ("True", "FALSE"), (True, False)])
+def test_booleans_accept_the_documented_spellings(yes: Any, no: Any) -> None:
+    want = vendorrisk.score({**OTHER, "vendor_remote_access": True, "customer_held_keys": False})
+    got = vendorrisk.score({**OTHER, "vendor_remote_access": yes, "customer_held_keys": no})
+    assert got.error == "" and (got.score, got.reasons) == (want.score, want.reasons)
+
+
+def test_unknown_is_not_false() -> None:
+    """An empty boolean is unknown (widens the interval), not false."""
+    unknown, false = vendorrisk.score({**OTHER, "audit_rights": ""}), vendorrisk.score({**OTHER, "audit_rights": False})
+    assert unknown.score_high > unknown.score_low
+    assert false.score_high == false.score_low
+
+
+# --- output shape ----------------------------------------------------------------------------
+
+
+def test_output_is_input_columns_then_output_columns() -> None:
+    rows = [{**GOOD, "note": 1}, {**GOOD, "contract_id": "G-3", "note": 2}]
+    table = vendorrisk.score_table(rows)
+    _assert_output_columns(table.column_names, [*GOOD, "note"])
+    assert table.column("note").to_pylist() == [1, 2]
+    assert table.num_rows == 2
+    assert table.schema.metadata[b"vendorrisk.fingerprint"] == vendorrisk.load_rules().fingerprint.encode()
+
+
+def test_input_column_named_like_an_output_is_replaced() -> None:
+    table = vendorrisk.score_table([{**GOOD, "score": "not mine"}])
+    assert table.column_names.count("score") == 1
+    assert table.column("score")[0].as_py() == vendorrisk.score(GOOD).score
+
+
+def test_empty_input_gives_an_empty_table_with_every_column() -> None:
+    table = vendorrisk.score_table([])
+    assert table.num_rows == 0
+    _assert_output_columns(table.column_names, list(vendorrisk.Contract.model_fields))
+
+
+def test_result_attributes_match_the_table_row() -> None:
+    result = vendorrisk.score(GOOD, as_of=AS_OF)
+    row = _rows(vendorrisk.score_table([GOOD], as_of=AS_OF))[0]
+    assert _scored(row) == {**{name: getattr(result, name) for name in SCORED}, "reasons": ";".join(result.reasons)}
+    assert result.factors == {name: getattr(result, name) for name in ("sensitivity", "legal_reach", "access", "incidents", "governance")}
+    assert result.as_of == row["as_of"] == AS_OF
+    assert result.fingerprint == row["fingerprint"] == vendorrisk.load_rules().fingerprint
+    assert result.contract_id == "G-1" and result.error == ""
+    text = result.explain()
+    assert text.startswith(f"Contract G-1: exposure {result.score:.1f} ({result.band})")
+    assert all(rule in text for rule in result.reasons)
+
+
+def test_as_of_accepts_a_date_or_iso_text_and_refuses_other_text() -> None:
+    assert vendorrisk.score(GOOD, as_of="2024-06-01") == vendorrisk.score(GOOD, as_of=AS_OF)
+    with pytest.raises(vendorrisk.InputError, match="01/06/2024"):
+        vendorrisk.score(GOOD, as_of="01/06/2024")
+
+
+def test_default_pack_is_loaded_by_none_or_name() -> None:
+    assert vendorrisk.load_rules().fingerprint == vendorrisk.load_rules("default").fingerprint
+    assert vendorrisk.load_rules().fingerprint.startswith("sha256:")
+    with pytest.raises(vendorrisk.PackError):
+        vendorrisk.load_rules("/nonexistent/pack")

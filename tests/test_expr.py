@@ -1,0 +1,473 @@
+"""Unit tests for the condition language (``vendorrisk.rules.expr``).
+
+Environments are built by hand following :class:`~vendorrisk.rules.expr.FieldType`: enum,
+country and vendor columns are integer codes into the field's ``values`` (``-1`` unknown),
+``data_categories`` a ``uint16`` bitmask, booleans ``bool`` arrays, numbers ``float64`` with
+NaN for unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from vendorrisk import ExpressionError, VendorRiskError
+from vendorrisk.rules.expr import (
+    MAX_LENGTH,
+    MAX_NODES,
+    Direction,
+    FieldType,
+    compile_condition,
+    condition_fields,
+)
+from vendorrisk.schema import CANONICAL_COLUMNS, FIELD_BY_NAME, GOVERNANCE_STATUSES, NO_LINK
+
+VENDORS = ("Huawei", "ZTE", "Microsoft")
+FIELDS = condition_fields(VENDORS)
+UNKNOWN = -1
+
+
+def code(field: str, value: str) -> int:
+    return FIELDS[field].values.index(value)
+
+
+def codes(field: str, *values: str | None, dtype: type[np.generic] = np.int16) -> NDArray[np.generic]:
+    return np.array([UNKNOWN if value is None else code(field, value) for value in values], dtype=dtype)
+
+
+def bits(*rows: tuple[str, ...]) -> NDArray[np.uint16]:
+    values = FIELDS["data_categories"].values
+    return np.array([sum(1 << values.index(c) for c in row) for row in rows], dtype=np.uint16)
+
+
+def numbers(*values: float) -> NDArray[np.float64]:
+    return np.array(values, dtype=np.float64)
+
+
+def run(text: str, env: Mapping[str, NDArray[np.generic]], n: int) -> list[bool]:
+    mask = compile_condition(text, FIELDS)(env, n)
+    assert mask.shape == (n,)
+    assert mask.dtype == np.bool_
+    return [bool(value) for value in mask]
+
+
+def direction(text: str) -> Direction:
+    return compile_condition(text, FIELDS).direction
+
+
+# --- the field table -------------------------------------------------------------------------
+
+
+def test_condition_fields_cover_every_risk_column_and_the_factors() -> None:
+    for name in CANONICAL_COLUMNS:
+        if FIELD_BY_NAME[name].kind not in ("id", "text", "date"):
+            assert name in FIELDS, name
+    for name in ("contract_id", "buyer_name", "vendor_name", "signed", "source"):
+        assert name not in FIELDS
+    for factor in ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance", "likelihood", "base_score"):
+        assert FIELDS[factor] == FieldType("number", increasing=True)
+    assert FIELDS["vendor"] == FieldType("vendor", VENDORS)
+    assert FIELDS["governance_status"].values == GOVERNANCE_STATUSES
+
+
+def test_condition_fields_types() -> None:
+    assert FIELDS["operator"].type == "enum"
+    assert FIELDS["operator"].order == ("customer", "third_party", "joint", "vendor")
+    assert FIELDS["hosting"].order == ("customer_premises", "in_country", "foreign")
+    assert FIELDS["service_type"].order is None
+    assert FIELDS["data_categories"].type == "set"
+    assert FIELDS["customer_held_keys"] == FieldType("bool", order=(True, False))
+    assert FIELDS["vendor_remote_access"] == FieldType("bool", order=(False, True))
+    assert FIELDS["records"] == FieldType("number", increasing=True)
+    assert FIELDS["value_usd"].increasing is False
+    assert FIELDS["buyer_country"].type == "country"
+    assert "GB" in FIELDS["buyer_country"].values and "UK" not in FIELDS["buyer_country"].values
+    assert NO_LINK not in FIELDS["vendor_country"].values
+    assert FIELDS["vendor_parent_country"].values[-1] == NO_LINK
+    assert FIELDS["financing_country"].values[-1] == NO_LINK
+    assert list(FIELDS["buyer_country"].values) == sorted(FIELDS["buyer_country"].values)
+
+
+def test_condition_fields_follow_the_vendor_registry() -> None:
+    assert condition_fields(["Acme"])["vendor"].values == ("Acme",)
+    with pytest.raises(ExpressionError, match=r"'Huawei' is not a vendor in the pack's registry"):
+        compile_condition("vendor == 'Huawei'", condition_fields(["Acme"]))
+
+
+# --- directions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # numbers that grow with risk
+        ("legal_reach >= 0.7", Direction.UP),
+        ("legal_reach > 0", Direction.UP),
+        ("0.5 < legal_reach", Direction.UP),
+        ("legal_reach < 0.5", Direction.DOWN),
+        ("0.5 >= legal_reach", Direction.DOWN),
+        ("records >= 10_000_000", Direction.UP),
+        ("legal_reach * access > 0.3", Direction.UP),
+        ("legal_reach + access >= 1", Direction.UP),
+        ("legal_reach - 0.5 > 0", Direction.UP),
+        ("-legal_reach < -0.5", Direction.UP),
+        ("1 / legal_reach < 2", Direction.UP),
+        ("legal_reach - access > 0", Direction.MIXED),
+        ("legal_reach == 0.5", Direction.MIXED),
+        ("legal_reach != 0.5", Direction.MIXED),
+        ("0.2 < legal_reach < 0.8", Direction.MIXED),
+        ("value_usd > 1_000_000", Direction.CONST),
+        ("1 < 2", Direction.CONST),
+        # ordered enums
+        ("operator == 'vendor'", Direction.UP),
+        ("operator == 'customer'", Direction.DOWN),
+        ("operator == 'joint'", Direction.MIXED),
+        ("operator != 'customer'", Direction.UP),
+        ("operator != 'vendor'", Direction.DOWN),
+        ("operator in ['joint', 'vendor']", Direction.UP),
+        ("operator in ['customer', 'vendor']", Direction.MIXED),
+        ("operator not in ['customer', 'third_party']", Direction.UP),
+        ("operator in ['customer', 'third_party', 'joint', 'vendor']", Direction.CONST),
+        ("hosting == 'foreign'", Direction.UP),
+        ("hosting == 'in_country'", Direction.MIXED),
+        ("hosting != 'customer_premises'", Direction.UP),
+        ("hosting == 'customer_premises'", Direction.DOWN),
+        ("'vendor' == operator", Direction.UP),
+        ("governance_status == 'NF'", Direction.UP),
+        ("governance_status == 'F'", Direction.DOWN),
+        # unordered: no direction
+        ("service_type == 'cloud_hosting'", Direction.CONST),
+        ("vendor_country == 'CN'", Direction.CONST),
+        ("vendor == 'Huawei'", Direction.CONST),
+        ("vendor_parent_country in ['CN', 'RU']", Direction.CONST),
+        # booleans: customer_held_keys is safe when true, vendor_remote_access exposed when true
+        ("customer_held_keys", Direction.DOWN),
+        ("not customer_held_keys", Direction.UP),
+        ("customer_held_keys == false", Direction.UP),
+        ("customer_held_keys != true", Direction.UP),
+        ("vendor_remote_access", Direction.UP),
+        ("vendor_remote_access == false", Direction.DOWN),
+        ("not audit_rights", Direction.UP),
+        ("customer_held_keys in [true, false]", Direction.CONST),
+        # sets: more categories is more exposed
+        ("'health' in data_categories", Direction.UP),
+        ("'health' not in data_categories", Direction.DOWN),
+        # constants and combinations
+        ("true", Direction.CONST),
+        ("false", Direction.CONST),
+        ("not true", Direction.CONST),
+        ("operator == 'vendor' and 'health' in data_categories", Direction.UP),
+        ("operator == 'vendor' or legal_reach >= 0.9", Direction.UP),
+        ("operator == 'customer' and hosting == 'customer_premises' and customer_held_keys and not vendor_remote_access", Direction.DOWN),
+        ("operator == 'vendor' and customer_held_keys", Direction.MIXED),
+        ("not (operator == 'vendor' or legal_reach > 0.5)", Direction.DOWN),
+        ("vendor_country == 'CN' and legal_reach > 0.5", Direction.UP),
+    ],
+)
+def test_direction(text: str, expected: Direction) -> None:
+    assert direction(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "truly"),
+    [
+        # multiplying or dividing by a positive constant keeps the direction ...
+        ("(legal_reach - 0.5) * 2 > 0", Direction.UP),  # legal_reach > 0.5
+        ("2 * (legal_reach - 0.5) > 0", Direction.UP),
+        ("(legal_reach - 0.5) / 2 > 0", Direction.UP),
+        # ... so a negated input times a positive constant falls as the input grows
+        ("-legal_reach * 2 > -1", Direction.DOWN),  # legal_reach < 0.5
+        ("-(legal_reach - 0.5) * 2 > 0", Direction.DOWN),
+        ("(0 - legal_reach) / 2 > -0.25", Direction.DOWN),
+    ],
+)
+def test_direction_is_never_the_opposite_of_the_truth(text: str, truly: Direction) -> None:
+    """The loader relies on direction to keep packs monotone: it may be conservative (MIXED), never reversed."""
+    got = direction(text)
+    assert got in (truly, Direction.MIXED), f"{text!r}: direction {got!r}, but the condition is {truly!r}"
+    # and the mask agrees with the stated truth
+    reach = np.linspace(0.0, 1.0, 11)
+    mask = np.array(run(text, {"legal_reach": reach}, reach.size))
+    changes = np.flatnonzero(np.diff(mask.astype(int)))
+    assert changes.size == 1
+    assert mask[-1] == (truly is Direction.UP)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("legal_reach * -1 > -0.5", (Direction.DOWN, Direction.MIXED)),
+        ("(legal_reach + 1) * -1 < -1.5", (Direction.UP, Direction.MIXED)),
+        ("-2 / legal_reach > -4", (Direction.UP, Direction.MIXED)),
+    ],
+)
+def test_negative_constants_never_keep_the_direction(text: str, expected: tuple[Direction, ...]) -> None:
+    assert direction(text) in expected
+
+
+def test_direction_flipped() -> None:
+    assert Direction.UP.flipped() is Direction.DOWN
+    assert Direction.DOWN.flipped() is Direction.UP
+    assert Direction.MIXED.flipped() is Direction.MIXED
+    assert Direction.CONST.flipped() is Direction.CONST
+
+
+def test_compiled_condition_records_text_and_fields() -> None:
+    text = "operator == 'vendor' and 'health' in data_categories and legal_reach > 0 and true"
+    condition = compile_condition(text, FIELDS)
+    assert condition.text == text
+    assert condition.fields == frozenset({"operator", "data_categories", "legal_reach"})
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def test_enum_equality_and_unknown() -> None:
+    env = {"operator": codes("operator", "vendor", "customer", None, "joint", dtype=np.int8)}
+    assert run("operator == 'vendor'", env, 4) == [True, False, False, False]
+    assert run("operator != 'vendor'", env, 4) == [False, True, False, True]
+    assert run("operator in ['vendor', 'joint']", env, 4) == [True, False, False, True]
+    assert run("operator not in ['vendor', 'joint']", env, 4) == [False, True, False, False]
+    # `not` negates the result, unknown included
+    assert run("not operator == 'vendor'", env, 4) == [False, True, True, True]
+
+
+@pytest.mark.parametrize(
+    ("field", "known", "other"),
+    [("operator", "vendor", "customer"), ("hosting", "foreign", "in_country"), ("service_type", "software", "network"),
+     ("governance_status", "NF", "F"), ("vendor_country", "CN", "US"), ("vendor", "Huawei", "ZTE"),
+     ("financing_country", "CN", NO_LINK), ("reach_country", "RU", "CN")],
+)
+def test_unknown_never_matches_equal_or_not_equal(field: str, known: str, other: str) -> None:
+    env = {field: codes(field, None, known, other)}
+    assert run(f"{field} == {known!r}", env, 3) == [False, True, False]
+    assert run(f"{field} != {known!r}", env, 3) == [False, False, True]
+    assert run(f"{field} in [{known!r}, {other!r}]", env, 3) == [False, True, True]
+    assert run(f"{field} not in [{known!r}]", env, 3) == [False, False, True]
+
+
+def test_unknown_number_never_matches_any_comparison() -> None:
+    env = {"value_usd": numbers(np.nan, 5.0, 7.0)}
+    assert run("value_usd == 5", env, 3) == [False, True, False]
+    assert run("value_usd != 5", env, 3) == [False, False, True]
+    assert run("value_usd > 1", env, 3) == [False, True, True]
+    assert run("value_usd <= 100", env, 3) == [False, True, True]
+    assert run("value_usd * 2 != 10", env, 3) == [False, False, True]
+    assert run("5 != value_usd", env, 3) == [False, False, True]
+    assert run("not value_usd == 5", env, 3) == [True, False, True]
+
+
+def test_countries_and_the_none_link() -> None:
+    env = {"vendor_parent_country": codes("vendor_parent_country", "CN", NO_LINK, None, "US")}
+    assert run("vendor_parent_country == 'CN'", env, 4) == [True, False, False, False]
+    assert run("vendor_parent_country == 'none'", env, 4) == [False, True, False, False]
+    assert run("vendor_parent_country != 'none'", env, 4) == [True, False, False, True]
+    # country literals are case-insensitive
+    assert run("vendor_parent_country == 'cn'", env, 4) == [True, False, False, False]
+
+
+def test_set_membership() -> None:
+    env = {"data_categories": bits(("health", "tax"), ("biometric",), (), ("tax",))}
+    assert run("'health' in data_categories", env, 4) == [True, False, False, False]
+    assert run("'health' not in data_categories", env, 4) == [False, True, True, True]
+    assert run("'tax' in data_categories or 'biometric' in data_categories", env, 4) == [True, True, False, True]
+    assert run("'tax' in data_categories and not 'health' in data_categories", env, 4) == [False, False, False, True]
+
+
+def test_booleans() -> None:
+    env = {
+        "customer_held_keys": np.array([True, False, True, False]),
+        "vendor_remote_access": np.array([True, True, False, False]),
+    }
+    assert run("customer_held_keys", env, 4) == [True, False, True, False]
+    assert run("not customer_held_keys", env, 4) == [False, True, False, True]
+    assert run("customer_held_keys == false", env, 4) == [False, True, False, True]
+    assert run("customer_held_keys != false", env, 4) == [True, False, True, False]
+    assert run("customer_held_keys == True", env, 4) == [True, False, True, False]
+    assert run("vendor_remote_access and not customer_held_keys", env, 4) == [False, True, False, False]
+    assert run("vendor_remote_access or customer_held_keys", env, 4) == [True, True, True, False]
+    assert run("customer_held_keys in [true, false]", env, 4) == [True] * 4
+    assert run("customer_held_keys not in [true, false]", env, 4) == [False] * 4
+
+
+def test_true_and_false_names_broadcast() -> None:
+    assert run("true", {}, 3) == [True, True, True]
+    assert run("false", {}, 3) == [False, False, False]
+    assert run("not false", {}, 2) == [True, True]
+    assert run("True and not False", {}, 2) == [True, True]
+    env = {"legal_reach": numbers(0.2, 0.9)}
+    assert run("legal_reach > 0.5 or false", env, 2) == [False, True]
+    assert run("legal_reach > 0.5 and true", env, 2) == [False, True]
+    assert run("legal_reach > 0.5 or true", env, 2) == [True, True]
+
+
+def test_arithmetic() -> None:
+    env = {"legal_reach": numbers(0.2, 0.5, 1.0), "access": numbers(1.0, 0.5, 0.1), "records": numbers(10, 2e6, 3e7)}
+    assert run("legal_reach * access >= 0.25", env, 3) == [False, True, False]
+    assert run("legal_reach + access > 1.1", env, 3) == [True, False, False]
+    assert run("legal_reach - access > 0", env, 3) == [False, False, True]
+    assert run("records / 1_000_000 >= 2", env, 3) == [False, True, True]
+    assert run("-legal_reach < -0.4", env, 3) == [False, True, True]
+    assert run("+legal_reach > 0.4", env, 3) == [False, True, True]
+    assert run("(legal_reach + access) * 2 == 3", env, 3) == [False, False, False]
+    assert run("(legal_reach + access) * 2 == 2.4", env, 3) == [True, False, False]
+
+
+def test_division_by_zero_does_not_warn_or_match() -> None:
+    env = {"legal_reach": numbers(0.0, 0.5), "access": numbers(0.0, 0.0)}
+    # warnings are errors in this suite, so a RuntimeWarning would fail here
+    assert run("legal_reach / access > 1", env, 2) == [False, True]
+    assert run("legal_reach / access != 1", env, 2) == [False, True]
+
+
+def test_chained_comparisons() -> None:
+    env = {"legal_reach": numbers(0.1, 0.3, 0.5, 0.8), "access": numbers(0.9, 0.9, 0.2, 0.9)}
+    assert run("0.2 < legal_reach < 0.6", env, 4) == [False, True, True, False]
+    assert run("0.2 < legal_reach <= 0.5 < access", env, 4) == [False, True, False, False]
+    assert run("access > legal_reach >= 0.3", env, 4) == [False, True, False, True]
+    assert run("not 0.2 < legal_reach < 0.6", env, 4) == [True, False, False, True]
+
+
+def test_chained_comparison_with_unknown() -> None:
+    env = {"value_usd": numbers(np.nan, 5.0)}
+    assert run("1 < value_usd < 10", env, 2) == [False, True]
+    assert run("1 != value_usd != 10", env, 2) == [False, True]
+
+
+def test_mixed_condition() -> None:
+    env = {
+        "operator": codes("operator", "vendor", "vendor", "customer", None, dtype=np.int8),
+        "customer_held_keys": np.array([False, True, False, False]),
+        "data_categories": bits(("biometric",), ("biometric",), ("defense",), ("law_enforcement",)),
+        "legal_reach": numbers(0.95, 0.95, 0.95, 0.95),
+    }
+    text = (
+        "legal_reach >= 0.9 and operator == 'vendor' and not customer_held_keys and "
+        "('defense' in data_categories or 'law_enforcement' in data_categories or 'biometric' in data_categories)"
+    )
+    assert run(text, env, 4) == [True, False, False, False]
+
+
+def test_condition_does_not_touch_unused_columns() -> None:
+    env = {"operator": codes("operator", "vendor", dtype=np.int8)}
+    assert run("operator == 'vendor' or true", env, 1) == [True]
+
+
+# --- refused conditions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("__import__('os').system('echo hi')", r"^function calls are not allowed"),
+        ("len(data_categories) > 2", r"^function calls are not allowed"),
+        ("operator.upper == 'VENDOR'", r"^attribute access (are|is) not allowed"),
+        ("lambda: true", r"^lambdas are not allowed"),
+        ("[x for x in [1]] == [1]", r"^comprehensions are not allowed"),
+        ("{x for x in [1]}", r"^comprehensions are not allowed"),
+        ("any(x for x in [true])", r"not allowed"),
+        ("records ** 2 > 4", r"^'\*\*' (are|is) not allowed"),
+        ("data_categories[0] == 'health'", r"^subscripts are not allowed"),
+        ("(x := 1) > 0", r"^assignment expressions are not allowed"),
+        ("legal_reach if true else access", r"^conditional expressions are not allowed"),
+        ("{'a': 1}", r"^dictionaries are not allowed"),
+        ("f'{operator}' == 'vendor'", r"^f-strings are not allowed"),
+        ("records // 2 > 1", r"^'//' (are|is) not allowed"),
+        ("records % 2 == 1", r"^'%' (are|is) not allowed"),
+        ("customer_held_keys is true", r"^'is' (are|is) not allowed"),
+        ("legal_reach == None", r"^literal None is not allowed"),
+        ("legal_reach > 1e999", r"^a number in the condition is too large"),
+        ("oprator == 'vendor'", r"^unknown field 'oprator'; did you mean 'operator'\?$"),
+        ("operator == 'vendr'", r"^'vendr' is not a value of operator; did you mean 'vendor'\? \(allowed: customer, third_party, joint, vendor\)$"),
+        ("vendor_country == 'UK'", r"^'UK' is not an ISO 3166-1 alpha-2 code; did you mean 'GB'\?$"),
+        ("vendor_country == 'XX'", r"^'XX' is not an ISO 3166-1 alpha-2 code$"),
+        ("vendor == 'Huawey'", r"^'Huawey' is not a vendor in the pack's registry; did you mean 'Huawei'\?$"),
+        ("'helth' in data_categories", r"^'helth' is not a value of data_categories; did you mean 'health'\?"),
+        ("operator > 'joint'", r"^'operator' is an enum field: compare it with ==, != or in, not by order"),
+        ("operator", r"^'operator' is an enum field, not a condition"),
+        ("legal_reach", r"^'legal_reach' is a number field, not a condition; compare it, e\.g\. legal_reach >= 0\.5"),
+        ("legal_reach + 1", r"^expected a condition"),
+        ("operator + 1 > 2", r"^'operator' is an enum field, not a number"),
+        ("data_categories == 'health'", r"^'data_categories' is a set field; test membership, e\.g\. 'health' in data_categories"),
+        ("operator == vendor_country", r"^'operator' is compared with vendor_country; expected a quoted value"),
+        ("operator in []", r"^the list after 'in' is empty"),
+        ("data_categories in ['health']", r"^'data_categories' is a set field; test membership"),
+        ("'health' in operator", r"^'in' takes a field and a list"),
+        ("customer_held_keys == 'yes'", r"^'customer_held_keys' is a boolean field; compare it with true or false"),
+        ("legal_reach > 'high'", r"^expected a number, got 'high'"),
+        ("legal_reach >", r"^not a valid condition: invalid syntax"),
+        ("", r"^not a valid condition"),
+    ],
+)
+def test_refused(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=message) as info:
+        compile_condition(text, FIELDS)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, VendorRiskError)
+
+
+def test_refused_call_runs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    for text in (
+        "__import__('os').system('echo hi > executed_by_system')",
+        "open('executed_by_open', 'w') is None",
+        "[open('executed_by_comprehension', 'w') for _ in [1]]",
+        "(lambda: open('executed_by_lambda', 'w'))()",
+        "__import__('pathlib').Path('executed_by_attribute').touch() or true",
+    ):
+        with pytest.raises(ExpressionError):
+            compile_condition(text, FIELDS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert capfd.readouterr().out == ""
+
+
+def test_huge_integer_literal_is_an_expression_error() -> None:
+    """A literal too large for a float is a bad condition, not an OverflowError escaping the loader."""
+    with pytest.raises(ExpressionError):
+        compile_condition("records > 1" + "0" * 400, FIELDS)
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+def test_max_length() -> None:
+    text = "legal_reach > 0"
+    at_limit = text + " " * (MAX_LENGTH - len(text))
+    assert len(at_limit) == MAX_LENGTH
+    assert compile_condition(at_limit, FIELDS).direction is Direction.UP
+    with pytest.raises(ExpressionError, match=rf"^condition is longer than {MAX_LENGTH} characters$"):
+        compile_condition(at_limit + " ", FIELDS)
+
+
+def _chain(k: int) -> str:
+    return " or ".join(["legal_reach > 0"] * k)
+
+
+def test_max_nodes() -> None:
+    size = {k: len(list(ast.walk(ast.parse(_chain(k), mode="eval")))) for k in range(2, 80)}
+    largest = max(k for k, nodes in size.items() if nodes <= MAX_NODES)
+    assert len(_chain(largest + 1)) < MAX_LENGTH  # the node limit, not the length limit, is what refuses it
+    env = {"legal_reach": numbers(0.0, 0.5)}
+    assert run(_chain(largest), env, 2) == [False, True]
+    with pytest.raises(ExpressionError, match=rf"^condition has more than {MAX_NODES} syntax nodes$"):
+        compile_condition(_chain(largest + 1), FIELDS)
+
+
+def test_deep_nesting_is_refused_cleanly() -> None:
+    with pytest.raises(ExpressionError):
+        compile_condition("not " * 400 + "true", FIELDS)
+    with pytest.raises(ExpressionError, match="not a valid condition"):
+        compile_condition("(" * 300 + "true" + ")" * 300, FIELDS)
+    with pytest.raises(ExpressionError):
+        compile_condition("-" * 1900 + "legal_reach > 0", FIELDS)
+
+
+def test_long_list_of_literals() -> None:
+    countries = FIELDS["vendor_country"].values[:60]
+    text = f"vendor_country in {list(countries)!r}"
+    env = {"vendor_country": codes("vendor_country", countries[0], countries[59], "ZW", None)}
+    assert run(text, env, 4) == [True, True, False, False]

@@ -1,0 +1,302 @@
+"""Plain tests of the default scoring model: ranking sanity, the documented formula, legal
+reach through each link, the as-of date, bands, gates and the interval over unknown inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import vendorrisk
+
+AS_OF = dt.date(2024, 6, 1)
+PACK = vendorrisk.load_rules()
+ASSUMABLE = (
+    "service_type", "data_categories", "records", "hosting", "operator",
+    "vendor_remote_access", "customer_held_keys", "audit_rights",
+)
+# Every input known; US seat (0.60) keeps the 'compellable vendor' floor (>= 0.7) out of play,
+# so each control moves the score freely.
+BASE: dict[str, Any] = {
+    "contract_id": "T-1",
+    "buyer_country": "PG",
+    "vendor_name": None,
+    "vendor_country": "US",
+    "vendor_parent_country": "none",
+    "service_type": "cloud_hosting",
+    "data_categories": "health",
+    "records": 1_000_000,
+    "hosting": "foreign",
+    "operator": "vendor",
+    "vendor_remote_access": True,
+    "customer_held_keys": False,
+    "audit_rights": False,
+    "financing_country": "none",
+    "signed": "2024-06-01",
+}
+
+
+def _score(rules: Any = None, as_of: Any = AS_OF, **changes: Any) -> vendorrisk.Result:
+    result = vendorrisk.score({**BASE, **changes}, rules=rules, as_of=as_of)
+    assert result.error == "", result.error
+    return result
+
+
+def _fh(code: str, edition: int = 2024) -> tuple[str, int]:
+    entry = PACK.model.governance[code]
+    return entry.status[edition], entry.total[edition]
+
+
+def _strength(code: str) -> float:
+    return next(j.strength for j in PACK.model.jurisdictions if j.code == code)
+
+
+def _pack_file(tmp_path: Path, name: str, body: str) -> vendorrisk.RulePack:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'[pack]\nname = "{name}"\nextends = "default"\n{body}', encoding="utf-8")
+    return vendorrisk.load_rules(path)
+
+
+# --- ranking sanity ----------------------------------------------------------------------------
+
+
+def test_compelled_assistance_vendor_scores_above_safeguarded_one() -> None:
+    """CN (National Intelligence Law, 0.95) above DE (strong safeguards, 0.25), all else equal."""
+    assert (_strength("CN"), _strength("DE")) == (0.95, 0.25)
+    china, germany = _score(vendor_country="CN"), _score(vendor_country="DE")
+    assert (china.legal_reach, germany.legal_reach) == (0.95, 0.25)
+    assert china.score > germany.score
+    assert "compellable_vendor_can_reach_special_category_data" in china.reasons
+    assert "compellable_vendor_can_reach_special_category_data" not in germany.reasons
+
+
+@pytest.mark.parametrize(
+    ("control", "safer", "riskier"),
+    [
+        ("customer_held_keys", True, False),
+        ("operator", "customer", "vendor"),
+        ("hosting", "in_country", "foreign"),
+        ("hosting", "customer_premises", "in_country"),
+        ("audit_rights", True, False),
+        ("vendor_remote_access", False, True),
+    ],
+)
+def test_each_control_lowers_the_score(control: str, safer: Any, riskier: Any) -> None:
+    """Customer-held keys, customer operation, in-country (or on-premises) hosting, audit rights
+    and no remote access each strictly lower the score and the access factor."""
+    low, high = _score(**{control: safer}), _score(**{control: riskier})
+    assert low.access < high.access
+    assert low.score < high.score
+
+
+def test_not_free_buyer_scores_above_free_buyer() -> None:
+    """As of 2024-06-01 (FH edition 2024): Ethiopia (NF, 20) scores above Norway (F, 98)."""
+    assert _fh("ET") == ("NF", 20) and _fh("NO") == ("F", 98)
+    not_free, free = _score(buyer_country="ET"), _score(buyer_country="NO")
+    assert not_free.governance == pytest.approx(0.80) and free.governance == pytest.approx(0.02)
+    assert not_free.vector.endswith("GV:NF") and free.vector.endswith("GV:F")
+    assert not_free.score > free.score
+    assert "weak_oversight_buyer_with_sensitive_data" in not_free.reasons
+
+
+def test_lower_freedom_house_total_never_scores_lower_niger_vs_uganda() -> None:
+    """Monotone in the buyer's Freedom House rating: Niger (2024: PF, total 33) is rated lower than
+    Uganda (NF, total 34), so the same contract must not score lower for Niger.
+
+    The governance factor uses the total (Niger's is worse) but the rule
+    'weak_oversight_buyer_with_sensitive_data' keys on the status, so Uganda gets +3 points."""
+    assert _fh("NE") == ("PF", 33) and _fh("UG") == ("NF", 34)
+    niger, uganda = _score(buyer_country="NE"), _score(buyer_country="UG")
+    assert niger.governance > uganda.governance
+    assert niger.score >= uganda.score, (niger.score, uganda.score, uganda.reasons)
+
+
+# --- the as-of date and incidents ------------------------------------------------------------
+
+HUAWEI = {"vendor_name": "Huawei", "vendor_country": None, "vendor_parent_country": None}
+FIRST_HUAWEI_INCIDENT = min(i.date for i in PACK.model.incidents if "Huawei" in i.vendors)
+
+
+def test_first_huawei_incident_is_2014() -> None:
+    assert FIRST_HUAWEI_INCIDENT == dt.date(2014, 2, 6)
+
+
+def test_huawei_incidents_counted_only_once_public() -> None:
+    """No Huawei incident is public as of 2012-01-01 (incidents 0); many are by 2024-06-01.
+    (Customer-held keys keep the likelihood below its clip at 1, so incidents can move the score.)"""
+    before = _score(as_of="2012-01-01", customer_held_keys=True, **HUAWEI)
+    after = _score(as_of="2024-06-01", customer_held_keys=True, **HUAWEI)
+    assert before.incidents == 0.0
+    assert after.incidents > 0.5
+    assert before.as_of == dt.date(2012, 1, 1) and after.as_of == dt.date(2024, 6, 1)
+    assert after.score > before.score
+    assert "vendor_has_documented_access_incidents" in after.reasons and after.gate == "warn"
+    assert before.gate == "pass"
+
+
+def test_incident_counts_from_its_own_date() -> None:
+    """An incident counts on and after the day it became public, not the day before."""
+    day = FIRST_HUAWEI_INCIDENT
+    assert _score(as_of=day - dt.timedelta(days=1), **HUAWEI).incidents == 0.0
+    assert _score(as_of=day, **HUAWEI).incidents > 0.0
+
+
+def test_signed_date_is_the_default_as_of_and_as_of_wins() -> None:
+    """Without as_of the contract's signed date is used; an explicit as_of overrides it."""
+    signed_2012 = _score(as_of=None, signed="2012-01-01", **HUAWEI)
+    assert signed_2012.as_of == dt.date(2012, 1, 1) and signed_2012.incidents == 0.0
+    overridden = _score(as_of=dt.date(2024, 6, 1), signed="2012-01-01", **HUAWEI)
+    assert overridden.as_of == dt.date(2024, 6, 1) and overridden.incidents > 0.0
+
+
+def test_unregistered_vendor_has_no_incidents() -> None:
+    assert _score(vendor_name="Acme Data Systems", vendor_country="CN").incidents == 0.0
+
+
+# --- legal reach through each link -----------------------------------------------------------
+
+
+def test_domestic_vendor_has_no_reach_and_scores_zero() -> None:
+    """A state is never foreign to itself: a PG vendor for a PG buyer scores 0 over its whole range."""
+    result = _score(vendor_country="PG")
+    assert result.legal_reach == 0.0
+    assert (result.score_low, result.score, result.score_high) == (0.0, 0.0, 0.0)
+    assert result.reasons == () and result.gate == "pass"
+
+
+def test_chinese_buyer_of_a_chinese_registry_vendor_has_no_legal_reach() -> None:
+    result = _score(buyer_country="CN", **HUAWEI)
+    assert result.legal_reach == 0.0
+
+
+def test_local_subsidiary_of_registry_vendor_is_still_reached_through_its_group() -> None:
+    """Huawei's PNG subsidiary (vendor_country PG) for a PG buyer is reached via the CN group seat."""
+    result = _score(vendor_name="Huawei", vendor_country="PG", vendor_parent_country=None)
+    assert result.legal_reach == 0.95
+
+
+@pytest.mark.parametrize(
+    ("changes", "reach"),
+    [
+        ({"vendor_country": "PG", "vendor_parent_country": "CN"}, 0.95),  # parent weight 1.0
+        ({"vendor_country": "PG", "financing_country": "CN"}, 0.475),  # financing weight 0.5
+        ({"vendor_country": "DE", "financing_country": "CN"}, 0.475),  # max over links
+        ({"vendor_country": "BD"}, 0.5),  # not assessed: unassessed_strength
+        ({"vendor_country": None}, 0.5),  # unknown seat: assumptions.vendor_strength
+    ],
+)
+def test_legal_reach_is_the_strongest_foreign_link(changes: dict[str, Any], reach: float) -> None:
+    assert _score(**changes).legal_reach == pytest.approx(reach)
+
+
+# --- the documented formula --------------------------------------------------------------------
+
+
+def test_point_score_follows_the_documented_formula() -> None:
+    """score = 100 * S * V * L + the points of the add rules that fire (docs: scoring.py)."""
+    p = PACK.model.parameters
+    s = p.sensitivity.weights["health"]
+    v = p.volume.floor + (1 - p.volume.floor) * min(1.0, math.log10(1 + 1_000_000) / math.log10(1 + p.volume.saturation_records))
+    a = (
+        p.access.service_type["cloud_hosting"] * p.access.operator["vendor"] * p.access.hosting["foreign"]
+        * p.access.vendor_remote_access.true * p.access.customer_held_keys.false * p.access.audit_rights.false
+    )
+    c = _strength("US") * p.legal_reach.seat
+    g = 1 - _fh("PG")[1] / 100
+    likelihood = min(1.0, a * (c * (1 + p.likelihood.governance_gain * g)))
+    added = {compiled.rule.id: compiled.rule.effect.points for compiled in PACK.rules if compiled.rule.effect.kind == "add"}
+    expected = 100 * s * v * likelihood + added["vendor_can_read_sensitive_data_in_clear"] + added["vendor_remote_access_without_audit"]
+    result = _score()
+    assert result.reasons == ("vendor_can_read_sensitive_data_in_clear", "vendor_remote_access_without_audit")
+    assert result.score == round(expected, 1)
+    assert result.factors == pytest.approx(
+        {"sensitivity": s, "legal_reach": c, "access": a, "incidents": 0.0, "governance": g}, abs=5e-4
+    )
+
+
+# --- bands and gates ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pinned", "band"),
+    [(0.0, "low"), (24.9, "low"), (25.0, "medium"), (49.9, "medium"), (50.0, "high"), (74.9, "high"), (75.0, "critical"), (100.0, "critical")],
+)
+def test_band_thresholds_are_25_50_75(tmp_path: Path, pinned: float, band: str) -> None:
+    """A pack that caps and floors every score at X scores exactly X; X >= threshold enters the band."""
+    pack = _pack_file(
+        tmp_path,
+        "pin",
+        f"""
+[[rules]]
+id = "pin_cap"
+summary = "Caps every score."
+rationale = "Test pack."
+when = "true"
+effect = {{ kind = "cap", score = {pinned} }}
+
+[[rules]]
+id = "pin_floor"
+summary = "Floors every score."
+rationale = "Test pack."
+when = "true"
+effect = {{ kind = "floor", score = {pinned} }}
+""",
+    )
+    result = _score(rules=pack)
+    assert (result.score, result.band) == (pinned, band)
+
+
+BLOCKED = {"vendor_country": "CN", "data_categories": "biometric", "operator": "vendor", "customer_held_keys": False}
+
+
+def test_compelled_vendor_operating_biometric_data_is_blocked() -> None:
+    result = _score(**BLOCKED)
+    assert result.gate == "block"
+    assert result.reasons[0] == "compelled_vendor_operates_security_or_biometric_data"
+    assert _score(**{**BLOCKED, "customer_held_keys": True}).gate == "pass"
+    assert _score(**{**BLOCKED, "vendor_country": "US"}).gate == "pass"
+
+
+def test_warn_only_pack_turns_blocks_into_warnings(tmp_path: Path) -> None:
+    pack = _pack_file(tmp_path, "warn_only", "[gates]\nwarn_only = true\n")
+    assert _score(rules=pack, **BLOCKED).gate == "warn"
+    assert _score(rules=pack, **BLOCKED).score == _score(**BLOCKED).score
+
+
+def test_customer_controlled_access_path_caps_below_medium() -> None:
+    result = _score(operator="customer", hosting="customer_premises", customer_held_keys=True, vendor_remote_access=False)
+    assert "customer_controls_the_whole_access_path" in result.reasons
+    assert result.score <= 24.0 and result.band == "low"
+
+
+# --- the interval over unknown inputs ---------------------------------------------------------
+
+
+def test_every_input_known_gives_a_point_interval() -> None:
+    result = _score(vendor_country="CN")
+    assert result.score_low == result.score == result.score_high
+
+
+def test_unknown_hosting_spans_exactly_the_hosting_values() -> None:
+    """Unknown hosting: the point score is the assumed value's (in_country), score_low the least
+    exposed value's (customer_premises), score_high the most exposed value's (foreign)."""
+    unknown = _score(hosting=None)
+    assert PACK.model.assumptions.hosting == "in_country"
+    assert unknown.score_low < unknown.score < unknown.score_high
+    assert unknown.score == _score(hosting="in_country").score
+    assert unknown.score_low == _score(hosting="customer_premises").score
+    assert unknown.score_high == _score(hosting="foreign").score
+
+
+def test_unknown_inputs_take_the_pack_assumptions_for_the_point_score() -> None:
+    """All assumable inputs unknown scores like the contract filled with the pack's assumptions."""
+    assumptions = PACK.model.assumptions
+    unknown = _score(**{name: None for name in ASSUMABLE})
+    filled = {name: getattr(assumptions, name) for name in ASSUMABLE}
+    filled["data_categories"] = ";".join(assumptions.data_categories)
+    assumed = _score(**filled)
+    assert (unknown.score, unknown.gate, unknown.reasons, unknown.factors) == (assumed.score, assumed.gate, assumed.reasons, assumed.factors)
+    assert unknown.score_low < assumed.score_low and unknown.score_high > assumed.score_high
