@@ -233,8 +233,17 @@ def test_enum_equality_and_unknown() -> None:
     assert run("operator != 'vendor'", env, 4) == [False, True, False, True]
     assert run("operator in ['vendor', 'joint']", env, 4) == [True, False, False, True]
     assert run("operator not in ['vendor', 'joint']", env, 4) == [False, True, False, False]
-    # `not` negates the result, unknown included
-    assert run("not operator == 'vendor'", env, 4) == [False, True, True, True]
+    # an unknown value satisfies no condition about it, negated or not
+    assert run("not operator == 'vendor'", env, 4) == [False, True, False, True]
+
+
+def test_truth_gives_sure_and_possible_for_unknown_values() -> None:
+    """Kleene logic: unknown rows are never sure and always possible, for a test and its negation."""
+    env = {"operator": codes("operator", "vendor", "customer", None, dtype=np.int8)}
+    for text in ("operator == 'vendor'", "not operator == 'vendor'", "operator != 'vendor'"):
+        sure, possible = compile_condition(text, FIELDS).truth(env, 3)
+        assert not sure[2] and possible[2], text
+        assert sure[0] == possible[0] and sure[1] == possible[1], text
 
 
 @pytest.mark.parametrize(
@@ -259,7 +268,7 @@ def test_unknown_number_never_matches_any_comparison() -> None:
     assert run("value_usd <= 100", env, 3) == [False, True, True]
     assert run("value_usd * 2 != 10", env, 3) == [False, False, True]
     assert run("5 != value_usd", env, 3) == [False, False, True]
-    assert run("not value_usd == 5", env, 3) == [True, False, True]
+    assert run("not value_usd == 5", env, 3) == [False, False, True]
 
 
 def test_countries_and_the_none_link() -> None:

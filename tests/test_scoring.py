@@ -23,7 +23,7 @@ ASSUMABLE = (
 BASE: dict[str, Any] = {
     "contract_id": "T-1",
     "buyer_country": "PG",
-    "vendor_name": None,
+    "vendor_name": "Unlisted Cloud Ltd",  # named, not in the registry: no incidents, reach from vendor_country
     "vendor_country": "US",
     "vendor_parent_country": "none",
     "service_type": "cloud_hosting",

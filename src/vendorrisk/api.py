@@ -75,7 +75,7 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
     columns["reasons"] = reasons(scored, pack).masked(invalid)
     columns["vector"] = vectors(scored, features, pack).masked(invalid)
     columns["as_of"] = features.as_of
-    columns["governance_edition"] = np.where(features.governance_edition > 0, features.governance_edition, np.nan)
+    columns["governance_edition"] = np.where((features.governance_edition > 0) & ~invalid, features.governance_edition, np.nan)
     columns["fingerprint"] = Coded(np.zeros(inputs.n, dtype=np.int32), [pack.fingerprint])
     columns["error"] = inputs.errors()
     return columns

@@ -169,6 +169,15 @@ class Result:
         return "\n".join(lines)
 
 
+def _plain(value: object) -> str:
+    """An assumption as the text a user would write in the CSV."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ";".join(_plain(item) for item in value)
+    return str(value)
+
+
 def _access_text(row: int, inputs: Inputs, pack: RulePack) -> str:
     parts = []
     for name in ("service_type", "operator", "hosting", "vendor_remote_access", "customer_held_keys", "audit_rights"):
@@ -177,7 +186,7 @@ def _access_text(row: int, inputs: Inputs, pack: RulePack) -> str:
             code = int(inputs.columns[name][row])
             value: object = spec.values[code] if spec.kind == "enum" else bool(code)
         else:
-            value = f"{getattr(pack.model.assumptions, name)} (assumed)"
+            value = f"{_plain(getattr(pack.model.assumptions, name))} (assumed)"
         parts.append(f"{name}={value}")
     return ", ".join(parts)
 
@@ -212,7 +221,7 @@ def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, p
     ]
     fired.sort(key=lambda item: -(GATE_LEVEL.get(getattr(item[0].effect, "gate", ""), 0)))
     assumed = [
-        (name, getattr(pack.model.assumptions, name)) for name, mask in scored.unknown.items() if mask[row]
+        (name, _plain(getattr(pack.model.assumptions, name))) for name, mask in scored.unknown.items() if mask[row]
     ]
     return {
         "pack_name": f"{pack.model.pack.name} {pack.model.pack.version}",

@@ -31,6 +31,7 @@ class Features:
     Attributes
     ----------
     vendor : registry index of the vendor, ``-1`` when the name matches no entry.
+    vendor_named : whether the contract names a vendor at all.
     links : ``(n_links, n_contracts)`` country codes of the states linked to the vendor
         (``-1`` unknown, ``NO_LINK_CODE`` none); ``link_kind`` names each row's kind.
     as_of : the date reference data is read as of.
@@ -39,6 +40,7 @@ class Features:
     """
 
     vendor: NDArray[np.int32]
+    vendor_named: NDArray[np.bool_]
     buyer: NDArray[np.int16]
     links: NDArray[np.int16]
     link_kind: tuple[str, ...]
@@ -86,4 +88,4 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     buyer = columns["buyer_country"].astype(np.int16)
     total, status, edition = reference.governance_rating(buyer, dates, params.governance.max_age_years)
     incident_sum = reference.incident_exposure(vendor, dates)
-    return Features(vendor, buyer, links, link_kind, dates, total, status, edition, incident_sum)
+    return Features(vendor, inputs.known["vendor_name"], buyer, links, link_kind, dates, total, status, edition, incident_sum)

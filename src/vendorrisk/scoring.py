@@ -39,6 +39,7 @@ from vendorrisk.schema import ASSUMABLE, FIELD_BY_NAME
 from vendorrisk.validate import Inputs
 
 GATE_LEVEL: Final = {"warn": 1, "block": 2}
+POINT, LOW, HIGH = 0, 1, 2  # scenario codes of the stacked batch
 SCORE_DECIMALS: Final = 1
 Float = NDArray[np.float64]
 
@@ -207,6 +208,8 @@ def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[Any]],
     reach, reach_link = _legal_reach(features, params, pack, scenario)
     access = _access(filled, pack, scenario)
     incidents = 1.0 - np.exp(-features.incident_sum)
+    # No vendor named: its ledger is unknown, so the high end assumes the worst.
+    incidents = np.where((scenario == HIGH) & ~features.vendor_named, 1.0, incidents)
     governance = _governance(features, params, pack, scenario)
     p = params.likelihood
     likelihood = np.clip(access * (reach * (1.0 + p.governance_gain * governance) + p.incident_gain * incidents), 0.0, 1.0)
@@ -217,14 +220,17 @@ def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[Any]],
 # --- rules -----------------------------------------------------------------------------------
 
 
-def rule_env(inputs: Inputs, features: Features, filled: dict[str, NDArray[Any]], f: Factors, scenario: NDArray[np.intp]) -> dict[str, NDArray[Any]]:
+def rule_env(
+    inputs: Inputs, features: Features, filled: dict[str, NDArray[Any]], f: Factors, scenario: NDArray[np.intp], pack: RulePack
+) -> dict[str, NDArray[Any]]:
     """The columns conditions see (names as in :func:`vendorrisk.rules.expr.condition_fields`)."""
     env: dict[str, NDArray[Any]] = {
         name: np.concatenate([inputs.columns[name]] * 3)
         for name in ("buyer_country", "vendor_country", "vendor_parent_country", "financing_country", "value_usd")
     }
     env.update(filled)
-    env["vendor"] = features.vendor
+    # A named vendor that is not in the registry is known not to be any registry vendor.
+    env["vendor"] = np.where(features.vendor >= 0, features.vendor, np.where(features.vendor_named, len(pack.model.vendors), UNKNOWN))
     reach_rows = np.maximum(f.reach_link, 0)
     reach_country = features.links[reach_rows, np.arange(scenario.shape[0])]
     env["reach_country"] = np.where((f.reach_link >= 0) & (reach_country < NO_LINK_CODE), reach_country, UNKNOWN)
@@ -236,7 +242,9 @@ def rule_env(inputs: Inputs, features: Features, filled: dict[str, NDArray[Any]]
     return env
 
 
-def apply_rules(base: Float, env: dict[str, NDArray[Any]], pack: RulePack, n: int) -> tuple[Float, NDArray[np.int8], NDArray[np.bool_], Float]:
+def apply_rules(
+    base: Float, env: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]
+) -> tuple[Float, NDArray[np.int8], NDArray[np.bool_], Float]:
     """Fire the rules and combine their effects with the base score.
 
     Order: multiply, add, then caps, then floors (a floor wins over a cap: exposure is never
@@ -246,9 +254,14 @@ def apply_rules(base: Float, env: dict[str, NDArray[Any]], pack: RulePack, n: in
     ``(n_contracts, n_rules)`` and each rule's contribution in points ``(n_contracts, n_rules)``.
     """
     rules = pack.rules
+    n = scenario.shape[0]
     fired = np.zeros((n, len(rules)), dtype=bool)
     for j, compiled in enumerate(rules):
-        fired[:, j] = compiled.condition(env, n)
+        sure, possible = compiled.condition.truth(env, n)
+        # Where an unknown input leaves the condition open, the low end assumes what lowers the
+        # score and the high end what raises it; the point score needs the condition to be sure.
+        at_high, at_low = (possible, sure) if compiled.rule.raises else (sure, possible)
+        fired[:, j] = np.where(scenario == HIGH, at_high, np.where(scenario == LOW, at_low, sure))
     contribution = np.zeros((n, len(rules)))
     factor = np.ones(n)
     added = np.zeros(n)
@@ -303,8 +316,8 @@ def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     filled = _fill(inputs, pack)
     tiled = _tile(features)
     f = factors(tiled, pack, filled, scenario)
-    env = rule_env(inputs, tiled, filled, f, scenario)
-    score3, gate3, fired3, contribution3 = apply_rules(f.base_score, env, pack, 3 * n)
+    env = rule_env(inputs, tiled, filled, f, scenario, pack)
+    score3, gate3, fired3, contribution3 = apply_rules(f.base_score, env, pack, scenario)
     point = slice(0, n)
     point_factors = Factors(**{name: value[point] for name, value in vars(f).items()})
     # Round once, here, so the band always agrees with the score a reader sees.

@@ -15,9 +15,12 @@ Grammar (informally)::
              | "'category'" ["not"] "in" data_categories
     num     := number | numeric_field | num ("+"|"-"|"*"|"/") num | "-" num | "(" num ")"
 
-Unknown values match no comparison (``x == v`` and ``x != v`` are both false when ``x`` is
-unknown); ``not`` negates the result. Ordered inputs are never unknown when rules run: the
-engine fills them from the pack's assumptions (point) or their best/worst value (interval).
+A condition on an unknown value is evaluated in three-valued (Kleene) logic: it is *sure*
+where it holds whatever the value is and *possible* where it holds for some value; ``not``
+swaps the two. The point score fires a rule only where its condition is sure (an unknown value
+satisfies no condition about it, negated or not); the ends of the interval take sure or
+possible, whichever bounds the rule's effect soundly. Ordered inputs are never unknown when
+rules run: the engine fills them from the pack's assumptions or their best/worst value.
 
 Each compiled condition also carries its *direction*: whether it can only turn true as risk
 grows (``UP``), only as it falls (``DOWN``), neither (``MIXED``), or does not depend on any
@@ -47,6 +50,7 @@ from vendorrisk.schema import (
 
 Env: TypeAlias = Mapping[str, NDArray[Any]]
 Mask: TypeAlias = NDArray[np.bool_]
+Truth: TypeAlias = tuple[Mask, Mask]
 Column: TypeAlias = NDArray[np.float64]
 
 #: Longest condition text and largest syntax tree a pack may hold (keeps compile and evaluation bounded).
@@ -222,12 +226,22 @@ class _NumNeg(_Num):
 
 
 class _Cond:
-    """A boolean sub-expression: evaluates to a mask."""
+    """A boolean sub-expression: evaluates to ``(sure, possible)`` masks.
+
+    ``sure`` is true where the condition holds whatever the unknown values are; ``possible``
+    where it holds for some value of them. They differ only on rows with unknown inputs.
+    """
 
     direction: Direction
 
-    def __call__(self, env: Env) -> Mask:  # pragma: no cover - interface
+    def __call__(self, env: Env) -> Truth:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+def _known(result: Mask, unknown: Mask) -> Truth:
+    """A leaf's result where its input is known; an unknown input could go either way."""
+    sure = result & ~unknown
+    return sure, sure | unknown
 
 
 @dataclass(slots=True)
@@ -235,8 +249,9 @@ class _Const(_Cond):
     value: bool
     direction: Direction = Direction.CONST
 
-    def __call__(self, env: Env) -> Mask:
-        return np.bool_(self.value)  # type: ignore[return-value]  # broadcasts
+    def __call__(self, env: Env) -> Truth:
+        value = np.bool_(self.value)
+        return value, value  # type: ignore[return-value]  # broadcasts
 
 
 _COMPARE: Final[dict[type[ast.cmpop], Callable[[Column, Column], Mask]]] = {
@@ -265,55 +280,56 @@ class _NumCompare(_Cond):
         else:
             self.direction = Direction.MIXED if rising else Direction.CONST
 
-    def __call__(self, env: Env) -> Mask:
+    def __call__(self, env: Env) -> Truth:
         left, right = self.left(env), self.right(env)
         with np.errstate(invalid="ignore"):
-            result = _COMPARE[self.op](left, right)
-            if self.op is ast.NotEq:  # unknown (NaN) matches nothing, not even !=
-                result &= ~(np.isnan(left) | np.isnan(right))
-        return result
+            return _known(_COMPARE[self.op](left, right), np.isnan(left) | np.isnan(right))
 
 
 @dataclass(slots=True)
 class _CodeIn(_Cond):
-    """``field in {codes}`` for enum, country and vendor codes (``-1`` = unknown never matches)."""
+    """``field in {codes}`` for enum, country and vendor codes (``-1`` = unknown)."""
 
     name: str
     codes: tuple[int, ...]
     negate: bool
     direction: Direction
 
-    def __call__(self, env: Env) -> Mask:
+    def __call__(self, env: Env) -> Truth:
         column = env[self.name]
         hit: Mask = column == self.codes[0]
         for code in self.codes[1:]:  # a handful of codes: cheaper than np.isin
             hit = hit | (column == code)
-        return (~hit & (column >= 0)) if self.negate else hit
+        return _known(~hit if self.negate else hit, column < 0)
 
 
 @dataclass(slots=True)
 class _SetHas(_Cond):
-    """``'category' in data_categories``: a bit test on the category bitmask."""
+    """``'category' in data_categories``: a bit test on the category bitmask (never unknown here)."""
 
     name: str
     bit: int
     negate: bool
     direction: Direction
 
-    def __call__(self, env: Env) -> Mask:
+    def __call__(self, env: Env) -> Truth:
         has: Mask = (env[self.name] & self.bit) != 0
-        return ~has if self.negate else has
+        result = ~has if self.negate else has
+        return result, result
 
 
 @dataclass(slots=True)
 class _Flag(_Cond):
+    """A boolean field (never unknown here: the engine fills it)."""
+
     name: str
     expect: bool
     direction: Direction
 
-    def __call__(self, env: Env) -> Mask:
+    def __call__(self, env: Env) -> Truth:
         column = env[self.name]
-        return column if self.expect else ~column
+        result = column if self.expect else ~column
+        return result, result
 
 
 @dataclass(slots=True)
@@ -323,8 +339,9 @@ class _Not(_Cond):
     def __post_init__(self) -> None:
         self.direction = self.operand.direction.flipped()
 
-    def __call__(self, env: Env) -> Mask:
-        return np.logical_not(self.operand(env))
+    def __call__(self, env: Env) -> Truth:
+        sure, possible = self.operand(env)
+        return ~possible, ~sure
 
 
 @dataclass(slots=True)
@@ -337,12 +354,13 @@ class _All(_Cond):
         for operand in self.operands:
             self.direction |= operand.direction
 
-    def __call__(self, env: Env) -> Mask:
+    def __call__(self, env: Env) -> Truth:
         combine = np.logical_or if self.any_of else np.logical_and
-        result = self.operands[0](env)
+        sure, possible = self.operands[0](env)
         for operand in self.operands[1:]:
-            result = combine(result, operand(env))
-        return result
+            more_sure, more_possible = operand(env)
+            sure, possible = combine(sure, more_sure), combine(possible, more_possible)
+        return sure, possible
 
 
 # --- the compiler ----------------------------------------------------------------------------
@@ -358,8 +376,14 @@ class Condition:
     _root: _Cond
 
     def __call__(self, env: Env, n: int) -> Mask:
-        result = self._root(env)
-        return result if result.shape == (n,) else np.broadcast_to(result, (n,))
+        """``(n,)`` where the condition surely holds (an unknown value satisfies nothing about it)."""
+        return self.truth(env, n)[0]
+
+    def truth(self, env: Env, n: int) -> tuple[Mask, Mask]:
+        """``(sure, possible)`` masks, each ``(n,)``: where the condition holds whatever the unknown
+        inputs are, and where it holds for some value of them (see :class:`_Cond`)."""
+        sure, possible = self._root(env)
+        return np.broadcast_to(sure, (n,)), np.broadcast_to(possible, (n,))
 
 
 _ALLOWED_NODES: Final = (
@@ -541,7 +565,8 @@ class _Compiler:
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
             return _NumBinary(type(node.op), self.num(node.left), self.num(node.right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return _NumNeg(self.num(node.operand))
+            operand = self.num(node.operand)
+            return _NumConst(-operand.value) if isinstance(operand, _NumConst) else _NumNeg(operand)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
             return self.num(node.operand)
         raise ExpressionError(f"expected a number, got {ast.unparse(node)!r}")

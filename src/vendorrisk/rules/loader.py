@@ -134,36 +134,55 @@ def _read(path: Path) -> dict[str, Any]:
         raise PackError(f"cannot read: {exc.strerror}", path=path) from None
 
 
-def _read_pack(target: Path, files: Sequence[Path]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Merge a pack's files; return the raw document and the file each top-level key/rule came from."""
+def _read_pack(
+    target: Path, files: Sequence[Path], chain: tuple[Path, ...] = ()
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Merge a pack's files; return the raw document and the file each top-level key/rule came from.
+
+    Lists from several files are concatenated; tables are merged key by key, and the same key
+    given twice with different values is an error naming both files.
+    """
     merged: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for path in files:
-        document = _read(path)
-        for key, value in document.items():
+        for key, value in _read(path).items():
             if isinstance(value, list) and isinstance(merged.get(key, []), list):
                 merged.setdefault(key, []).extend(value)
                 if key == "rules":
                     for rule in value:
                         if isinstance(rule, dict) and isinstance(rule.get("id"), str):
                             origins[f"rules.{rule['id']}"] = str(path)
-            elif key in merged and merged[key] != value:
-                raise PackError(f"{key!r} is also defined in {origins.get(key, 'another file')}", path=path, key=key)
             else:
-                merged[key] = value
+                clash = _clash(merged.get(key), value, key)
+                if clash:
+                    raise PackError(f"also defined in {origins.get(key, 'another file')}", path=path, key=clash)
+                merged[key] = _overlay(merged[key], value) if isinstance(merged.get(key), dict) else value
             origins.setdefault(key, str(path))
     extends = merged.get("pack", {}).get("extends") if isinstance(merged.get("pack"), dict) else None
     if extends:
-        base_target = default_pack_path() if extends == DEFAULT else (target.parent / extends).resolve()
-        if base_target.resolve() == target.resolve():
-            raise PackError("a pack cannot extend itself", path=target, key="pack.extends")
-        base, base_origins = _read_pack(base_target, _pack_files(base_target))
+        base_target = (default_pack_path() if extends == DEFAULT else (target.parent / extends)).resolve()
+        if base_target in (*chain, target.resolve()):
+            raise PackError(f"packs extend each other in a cycle through {base_target}", path=target, key="pack.extends")
+        base, base_origins = _read_pack(base_target, _pack_files(base_target), (*chain, target.resolve()))
         base_origins.update(origins)
         try:
             return _overlay(base, merged), base_origins
         except PackError as exc:
             raise PackError(exc.problem, path=target, key=exc.key) from None
     return merged, origins
+
+
+def _clash(old: Any, new: Any, key: str) -> str | None:
+    """The key path where two files give different values for the same key, if any."""
+    if old is None or old == new:
+        return None
+    if isinstance(old, dict) and isinstance(new, dict):
+        for name in old.keys() & new.keys():
+            clash = _clash(old[name], new[name], f"{key}.{name}")
+            if clash:
+                return clash
+        return None
+    return key
 
 
 def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from vendorrisk.reference import GRADES, GovernanceEntry, Grade, Incident, Jurisdiction, TableMeta, Vendor
 from vendorrisk.schema import (
     FIELD_BY_NAME,
+    CountryCode,
     DataCategory,
     Hosting,
     NonNegative,
@@ -152,6 +153,9 @@ class Governance(_Model):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        missing = [status for status in ("F", "PF", "NF") if status not in self.status_weights]
+        if missing:
+            raise ValueError(f"status_weights are missing for: {', '.join(missing)}")
         _check_risk_order("status", {k.lower(): v for k, v in self.status_weights.items()}, ("F", "PF", "NF"))
         return self
 
@@ -210,6 +214,12 @@ class VectorLevels(_Model):
     medium: UnitFloat = 0.25
     high: UnitFloat = 0.5
     critical: UnitFloat = 0.75
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Self:
+        if not 0 < self.medium < self.high < self.critical:
+            raise ValueError("vector level thresholds must increase: 0 < medium < high < critical")
+        return self
 
 
 class Gates(_Model):
@@ -292,7 +302,7 @@ class Pack(_Model):
     incidents_meta: TableMeta
     incidents: list[Incident]
     governance_meta: TableMeta
-    governance: dict[str, GovernanceEntry]
+    governance: dict[CountryCode, GovernanceEntry]
 
     @field_validator("rules", "jurisdictions", "vendors", "incidents")
     @classmethod
