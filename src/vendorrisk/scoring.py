@@ -256,12 +256,14 @@ def apply_rules(
     rules = pack.rules
     n = scenario.shape[0]
     fired = np.zeros((n, len(rules)), dtype=bool)
+    high_end, low_end = scenario == HIGH, scenario == LOW
     for j, compiled in enumerate(rules):
         sure, possible = compiled.condition.truth(env, n)
-        # Where an unknown input leaves the condition open, the low end assumes what lowers the
-        # score and the high end what raises it; the point score needs the condition to be sure.
-        at_high, at_low = (possible, sure) if compiled.rule.raises else (sure, possible)
-        fired[:, j] = np.where(scenario == HIGH, at_high, np.where(scenario == LOW, at_low, sure))
+        fired[:, j] = sure
+        if possible is not sure:
+            # Where an unknown input leaves the condition open, the low end assumes what lowers
+            # the score and the high end what raises it; the point score needs it to be sure.
+            fired[:, j] |= possible & (high_end if compiled.rule.raises else low_end)
     contribution = np.zeros((n, len(rules)))
     factor = np.ones(n)
     added = np.zeros(n)

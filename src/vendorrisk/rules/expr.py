@@ -88,6 +88,7 @@ class FieldType:
     values: tuple[str, ...] = ()
     order: tuple[str, ...] | tuple[bool, bool] | None = None
     increasing: bool = False
+    nullable: bool = False  # numbers: may be NaN (unknown) when rules run
 
 
 def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
@@ -107,7 +108,8 @@ def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
         elif spec.kind == "bool":
             fields[spec.name] = FieldType("bool", order=spec.risk_order)
         elif spec.kind in ("count", "amount"):
-            fields[spec.name] = FieldType("number", increasing=spec.increasing)
+            # Ordered inputs (records) are filled before rules run; others may stay unknown.
+            fields[spec.name] = FieldType("number", increasing=spec.increasing, nullable=not spec.increasing)
         elif spec.kind == "country":
             fields[spec.name] = FieldType("country", countries)
         elif spec.kind == "link_country":
@@ -129,6 +131,7 @@ class _Num:
 
     direction: Direction
     nonneg: bool
+    nullable: bool = True  # whether it can be NaN (unknown) when rules run
 
     def __call__(self, env: Env) -> Column:  # pragma: no cover - interface
         raise NotImplementedError
@@ -141,6 +144,7 @@ class _NumConst(_Num):
     def __post_init__(self) -> None:
         self.direction = Direction.CONST
         self.nonneg = self.value >= 0
+        self.nullable = False
 
     def __call__(self, env: Env) -> Column:
         return np.float64(self.value)  # type: ignore[return-value]  # broadcasts
@@ -151,6 +155,7 @@ class _NumField(_Num):
     name: str
     direction: Direction
     nonneg: bool = True
+    nullable: bool = True
 
     def __call__(self, env: Env) -> Column:
         return env[self.name].astype(np.float64, copy=False)
@@ -186,6 +191,7 @@ class _NumBinary(_Num):
 
     def __post_init__(self) -> None:
         left, right = self.left, self.right
+        self.nullable = left.nullable or right.nullable
         if self.op is ast.Add:
             self.direction, self.nonneg = left.direction | right.direction, left.nonneg and right.nonneg
         elif self.op is ast.Sub:
@@ -199,6 +205,7 @@ class _NumBinary(_Num):
                 self.direction = _both_nonneg(left, right, right.direction)
             self.nonneg = left.nonneg and right.nonneg
         else:  # division: x / c scales x; c / x and x / y move against a non-negative denominator
+            self.nullable = not isinstance(right, _NumConst)  # 0 / 0 is NaN: matches nothing
             if isinstance(right, _NumConst):
                 if right.value == 0:
                     raise ExpressionError("division by zero")
@@ -220,6 +227,7 @@ class _NumNeg(_Num):
 
     def __post_init__(self) -> None:
         self.direction, self.nonneg = self.operand.direction.flipped(), False
+        self.nullable = self.operand.nullable
 
     def __call__(self, env: Env) -> Column:
         return np.negative(self.operand(env))
@@ -270,8 +278,10 @@ class _NumCompare(_Cond):
     left: _Num
     right: _Num
     direction: Direction = Direction.CONST
+    nullable: bool = True
 
     def __post_init__(self) -> None:
+        self.nullable = self.left.nullable or self.right.nullable
         rising = self.left.direction | self.right.direction.flipped()  # true as left - right grows
         if self.op in (ast.Gt, ast.GtE):
             self.direction = rising
@@ -282,8 +292,10 @@ class _NumCompare(_Cond):
 
     def __call__(self, env: Env) -> Truth:
         left, right = self.left(env), self.right(env)
-        with np.errstate(invalid="ignore"):
-            return _known(_COMPARE[self.op](left, right), np.isnan(left) | np.isnan(right))
+        result = _COMPARE[self.op](left, right)  # NaN compares false (no warning)
+        if not self.nullable:
+            return result, result
+        return _known(result, np.isnan(left) | np.isnan(right))
 
 
 @dataclass(slots=True)
@@ -341,6 +353,9 @@ class _Not(_Cond):
 
     def __call__(self, env: Env) -> Truth:
         sure, possible = self.operand(env)
+        if sure is possible:
+            negated = ~sure
+            return negated, negated
         return ~possible, ~sure
 
 
@@ -359,7 +374,9 @@ class _All(_Cond):
         sure, possible = self.operands[0](env)
         for operand in self.operands[1:]:
             more_sure, more_possible = operand(env)
-            sure, possible = combine(sure, more_sure), combine(possible, more_possible)
+            exact = sure is possible and more_sure is more_possible
+            sure = combine(sure, more_sure)
+            possible = sure if exact else combine(possible, more_possible)
         return sure, possible
 
 
@@ -383,7 +400,10 @@ class Condition:
         """``(sure, possible)`` masks, each ``(n,)``: where the condition holds whatever the unknown
         inputs are, and where it holds for some value of them (see :class:`_Cond`)."""
         sure, possible = self._root(env)
-        return np.broadcast_to(sure, (n,)), np.broadcast_to(possible, (n,))
+        if sure.shape != (n,):  # a constant condition
+            sure = np.broadcast_to(sure, (n,))
+            possible = np.broadcast_to(possible, (n,))
+        return sure, possible
 
 
 _ALLOWED_NODES: Final = (
@@ -561,7 +581,7 @@ class _Compiler:
             if field.type != "number":
                 raise ExpressionError(f"{node.id!r} is {_article(field.type)} field, not a number; {self.example(node.id)}")
             direction = Direction.UP if field.increasing else Direction.CONST
-            return _NumField(node.id, direction)
+            return _NumField(node.id, direction, nullable=field.nullable)
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
             return _NumBinary(type(node.op), self.num(node.left), self.num(node.right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
