@@ -33,6 +33,7 @@ from strategies import (
     country_codes,
     join_categories,
     jurisdiction_strengths,
+    registry_vendor_names,
     rated_countries,
     with_all_columns,
 )
@@ -226,6 +227,7 @@ _KNOWN_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "vendor_country": country_codes(),
     "vendor_parent_country": st.one_of(st.just("none"), country_codes()),
     "financing_country": st.one_of(st.just("none"), country_codes()),
+    "vendor_name": st.sampled_from((*UNREGISTERED_VENDORS, *registry_vendor_names())),
 }
 _LINKS = ("vendor_country", "vendor_parent_country", "financing_country")
 
@@ -235,8 +237,8 @@ _LINKS = ("vendor_country", "vendor_parent_country", "financing_country")
 def test_learning_an_unknown_input_never_widens_the_interval(data: st.DataObject, name: str) -> None:
     """Replacing one unknown input by any known value gives an interval inside the old one:
     old score_low <= new score_low and new score_high <= old score_high (so the new point score
-    lies in the old interval). For the vendor's links the vendor is not in the registry, which
-    would otherwise fill them."""
+    lies in the old interval). Covers the assumable inputs, the vendor's links (vendor not in
+    the registry, which would otherwise fill them) and vendor_name (registry or not)."""
     before = _base(data, registry=name not in _LINKS)
     if name in _LINKS:
         before["vendor_name"] = data.draw(st.sampled_from((None, *UNREGISTERED_VENDORS)), label="vendor_name")

@@ -291,6 +291,16 @@ def test_unknown_hosting_spans_exactly_the_hosting_values() -> None:
     assert unknown.score_high == _score(hosting="foreign").score
 
 
+def test_naming_the_vendor_stays_inside_the_unknown_vendor_interval() -> None:
+    """An unknown vendor_name spans every vendor it could be, so naming one (here Huawei's local
+    subsidiary: vendor_country PG, reached through its CN group seat) lands inside that range."""
+    local = {"vendor_country": "PG", "vendor_parent_country": "none", "financing_country": "none",
+             "service_type": "data_center", "data_categories": "identity", "hosting": "in_country"}
+    unknown, huawei = _score(vendor_name=None, **local), _score(vendor_name="Huawei", **local)
+    assert huawei.legal_reach == 0.95
+    assert unknown.score_low <= huawei.score <= unknown.score_high, (unknown.score_low, unknown.score_high, huawei.score)
+
+
 def test_unknown_inputs_take_the_pack_assumptions_for_the_point_score() -> None:
     """All assumable inputs unknown scores like the contract filled with the pack's assumptions."""
     assumptions = PACK.model.assumptions

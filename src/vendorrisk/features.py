@@ -78,8 +78,12 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
 
     seat = from_registry("vendor_country", reference.vendor_seat)
     parent = from_registry("vendor_parent_country", reference.vendor_parent)
+    # With no vendor named, its group and owners are unknown; a named vendor outside the registry has none known.
+    named = inputs.known["vendor_name"]
     holders = reference.holders[np.where(matched, vendor, len(reference.vendors))].T  # (width, n)
-    group = np.where(matched, reference.vendor_seat[safe_vendor] if len(reference.vendor_seat) else UNKNOWN, NO_LINK_CODE)
+    holders = np.where(named, holders, UNKNOWN).astype(np.int16)
+    group_seat = reference.vendor_seat[safe_vendor] if len(reference.vendor_seat) else np.full(inputs.n, UNKNOWN)
+    group = np.where(matched, group_seat, np.where(named, NO_LINK_CODE, UNKNOWN))
     links = np.vstack([seat, parent, group.astype(np.int16), holders, columns["financing_country"].astype(np.int16)])
     link_kind = ("seat", "parent", "group", *(["shareholder"] * holders.shape[0]), "financing")
 
