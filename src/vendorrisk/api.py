@@ -70,8 +70,9 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
         "score_high": numbers(scored.score_high, 1),
         "gate": words(scored.gate, GATES),
     }
-    for factor in FACTORS:
-        columns[factor] = numbers(getattr(scored.factors, factor), 3)
+    rounded = numbers(np.stack([getattr(scored.factors, factor) for factor in FACTORS]), 3)
+    for index, factor in enumerate(FACTORS):
+        columns[factor] = rounded[index]
     columns["reasons"] = reasons(scored, pack).masked(invalid)
     columns["vector"] = vectors(scored, features, pack).masked(invalid)
     columns["as_of"] = features.as_of

@@ -205,6 +205,14 @@ def _coded(
     column: Column, parse: Callable[[str], tuple[int, str | None]], dtype: type[np.generic], name: str, errors: _Collector
 ) -> tuple[NDArray[np.generic], NDArray[np.bool_]]:
     """Parse a low-cardinality text column once per distinct value."""
+    if isinstance(column, list):  # cells from Python: parse each (parsers are cached), one array at the end
+        parsed = [(UNKNOWN, None) if cell is None or not str(cell).strip() else parse(str(cell)) for cell in column]
+        values = np.array([code for code, _ in parsed], dtype=np.int64)
+        if any(code == _NOT_A_CODE for code, _ in parsed):
+            bad = values == _NOT_A_CODE
+            errors.add(name, bad, np.array([message for _, message in parsed], dtype=object))
+            values[bad] = UNKNOWN
+        return values.astype(dtype), values != UNKNOWN
     texts, indices = _distinct(column)
     parsed = [parse(text) for text in texts]
     codes = np.array([code for code, _ in parsed] + [UNKNOWN], dtype=np.int64)
@@ -223,7 +231,14 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type)
     ):
         values = column.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
-    elif isinstance(column, list) or len(column) <= _SMALL:
+    elif isinstance(column, list):
+        cells = [None if cell is None or not str(cell).strip() else str(cell) for cell in column]
+        parsed = [np.nan if cell is None else float(cell) if _NUMBER_RE.match(cell) else None for cell in cells]
+        if any(number is None for number in parsed):
+            bad_text = np.array([number is None for number in parsed])
+            errors.add(spec.name, bad_text, np.array([f"{cell!r} is not a number" for cell in cells], dtype=object))
+        values = np.array([np.nan if number is None else number for number in parsed], dtype=np.float64)
+    elif len(column) <= _SMALL:
         texts, indices = _distinct(column)
         parsed = [float(text) if _NUMBER_RE.match(text) else None for text in texts]
         bad_text = np.array([number is None for number in parsed] + [False])[indices]

@@ -158,7 +158,7 @@ class _NumField(_Num):
     nullable: bool = True
 
     def __call__(self, env: Env) -> Column:
-        return env[self.name].astype(np.float64, copy=False)
+        return env[self.name]  # the engine gives every number field as float64
 
 
 _ARITH: Final[dict[type[ast.operator], Callable[[Column, Column], Column]]] = {
