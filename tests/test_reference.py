@@ -129,3 +129,32 @@ def test_controlling_shareholders_follow_the_thresholds(pack: vendorrisk.RulePac
             assert vendor.name in controlled
         if not vendor.shareholders:
             assert vendor.name not in controlled
+
+
+def test_accents_do_not_matter(pack: vendorrisk.RulePack) -> None:
+    assert pack.reference.match_vendor("Turk Telekom") == pack.reference.match_vendor("Türk Telekom") >= 0
+
+
+def test_a_loose_name_shared_by_two_vendors_matches_neither(pack: vendorrisk.RulePack) -> None:
+    """Without generic words both CEC and CETC read 'china electronics': such a name is ambiguous."""
+    assert pack.reference.match_vendor("China Electronics Technology Corp") == -1
+    cec = pack.reference.match_vendor("China Electronics Corporation")
+    assert cec >= 0 and pack.model.vendors[cec].name.startswith("China Electronics Corporation")
+
+
+def test_no_foreign_state_is_a_known_none_for_rules_on_reach_country(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A fully known domestic contract: a raising rule on reach_country cannot fire at the high end."""
+    pack_file = tmp_path / "pack.toml"
+    pack_file.write_text(
+        '[pack]\nname = "t"\nextends = "default"\n\n[[rules]]\nid = "reached_by_the_us"\nsummary = "s"\n'
+        'rationale = "r"\nwhen = "reach_country == \'US\'"\neffect = { kind = "add", points = 10.0 }\n',
+        encoding="utf-8",
+    )
+    contract = {
+        "contract_id": "x", "buyer_country": "DE", "vendor_name": "Unlisted Systems GmbH", "vendor_country": "DE",
+        "vendor_parent_country": "none", "financing_country": "none", "service_type": "software",
+        "data_categories": "tax", "records": 1000, "hosting": "customer_premises", "operator": "customer",
+        "vendor_remote_access": False, "customer_held_keys": True, "audit_rights": True, "signed": "2024-06-01",
+    }
+    result = vendorrisk.score(contract, rules=vendorrisk.load_rules(pack_file))
+    assert result.score_low == result.score == result.score_high == 0.0

@@ -184,7 +184,7 @@ def _access_text(row: int, inputs: Inputs, pack: RulePack) -> str:
         spec = FIELD_BY_NAME[name]
         if inputs.known[name][row]:
             code = int(inputs.columns[name][row])
-            value: object = spec.values[code] if spec.kind == "enum" else bool(code)
+            value: object = spec.values[code] if spec.kind == "enum" else _plain(bool(code))
         else:
             value = f"{_plain(getattr(pack.model.assumptions, name))} (assumed)"
         parts.append(f"{name}={value}")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import distinct
 
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.loader import RulePack
@@ -51,11 +50,11 @@ class Features:
     incident_sum: NDArray[np.float64]
 
 
-def _match_vendors(names: NDArray[np.object_], pack: RulePack) -> NDArray[np.int32]:
-    reference = pack.reference
-    unique, inverse = distinct(np.where(names == None, "", names).astype(str))  # noqa: E711
-    matched = np.array([reference.match_vendor(name) if name else UNKNOWN for name in unique], dtype=np.int32)
-    return matched[inverse.reshape(-1)]
+def _match_vendors(inputs: Inputs, pack: RulePack) -> NDArray[np.int32]:
+    """Registry index per contract: each distinct name is matched once."""
+    matched = [pack.reference.match_vendor(name) for name in inputs.vendor_names]
+    vendor: NDArray[np.int32] = np.array([*matched, UNKNOWN], dtype=np.int32)[inputs.columns["vendor_name"]]
+    return vendor
 
 
 def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: dt.date | None = None) -> Features:
@@ -66,7 +65,7 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     """
     reference, params = pack.reference, pack.model.parameters
     columns = inputs.columns
-    vendor = _match_vendors(columns["vendor_name"], pack)
+    vendor = _match_vendors(inputs, pack)
     matched = vendor >= 0
     safe_vendor = np.where(matched, vendor, 0)
 

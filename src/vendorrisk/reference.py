@@ -140,6 +140,7 @@ _LEGAL_SUFFIXES: Final = frozenset(
 # Generic words also dropped on a second try ("Inspur Group" -> "inspur").
 _GENERIC_WORDS: Final = frozenset("group holding holdings international technologies technology".split())
 _PUNCTUATION: Final = re.compile(r"[^\w]+")
+_AMBIGUOUS: Final = -2
 
 
 def normalise_name(name: str) -> str:
@@ -149,8 +150,11 @@ def normalise_name(name: str) -> str:
     --------
     >>> normalise_name("Huawei Technologies Co., Ltd.") == normalise_name("HUAWEI TECHNOLOGIES CO LTD")
     True
+    >>> normalise_name("Türk Telekom A.Ş.") == normalise_name("Turk Telekom AS")
+    True
     """
-    text = unicodedata.normalize("NFKC", name).casefold()
+    decomposed = unicodedata.normalize("NFKD", name)
+    text = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
     text = _PUNCTUATION.sub(" ", text.replace("&", " and ").replace(".", ""))
     words = text.split()
     while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
@@ -205,7 +209,9 @@ class Reference:
             for name in (vendor.name, *vendor.aliases):
                 key = normalise_name(name)
                 exact.setdefault(key, index)
-                generic.setdefault(_generic_key(key), index)
+                loose = _generic_key(key)
+                # A loose key shared by two vendors ("china electronics" for CEC and CETC) matches neither.
+                generic[loose] = index if generic.get(loose, index) == index else _AMBIGUOUS
         return exact, generic
 
     def match_vendor(self, name: str) -> int:
@@ -214,7 +220,8 @@ class Reference:
         key = normalise_name(name)
         if key in exact:
             return exact[key]
-        return generic.get(_generic_key(key), UNKNOWN)
+        index = generic.get(_generic_key(key), UNKNOWN)
+        return UNKNOWN if index == _AMBIGUOUS else index
 
     @cached_property
     def vendor_seat(self) -> NDArray[np.int16]:

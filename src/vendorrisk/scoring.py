@@ -233,7 +233,9 @@ def rule_env(
     env["vendor"] = np.where(features.vendor >= 0, features.vendor, np.where(features.vendor_named, len(pack.model.vendors), UNKNOWN))
     reach_rows = np.maximum(f.reach_link, 0)
     reach_country = features.links[reach_rows, np.arange(scenario.shape[0])]
-    env["reach_country"] = np.where((f.reach_link >= 0) & (reach_country < NO_LINK_CODE), reach_country, UNKNOWN)
+    # No foreign state reaches the vendor and no link is unknown: known "none", not unknown.
+    nobody = (f.reach_link < 0) & (features.links != UNKNOWN).all(axis=0)
+    env["reach_country"] = np.where(f.reach_link >= 0, reach_country, np.where(nobody, NO_LINK_CODE, UNKNOWN))
     status = features.governance_status
     # An unknown rating: no match at the point; best (F) and worst (NF) status at the interval's ends.
     env["governance_status"] = np.where(status >= 0, status, np.array([UNKNOWN, 0, 2])[scenario]).astype(np.int8)

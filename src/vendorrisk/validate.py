@@ -49,13 +49,15 @@ class Inputs:
     (``-1`` unknown, ``NO_LINK_CODE`` for ``none``); enums ``int8`` indices into the field's
     values (``-1`` unknown); ``data_categories`` a ``uint16`` bitmask with ``known`` telling
     empty from unknown; booleans ``int8`` (``-1`` unknown, 0, 1); numbers ``float64`` (NaN
-    unknown); ``signed`` ``datetime64[D]`` (NaT unknown); ``vendor_name`` the raw text.
+    unknown); ``signed`` ``datetime64[D]`` (NaT unknown); ``vendor_name`` indices into
+    ``vendor_names``, its distinct texts (``len(vendor_names)`` when blank).
     ``problems`` maps a column name to ``(n_contracts,)`` message codes into ``messages``.
     """
 
     n: int
     columns: dict[str, NDArray[Any]]
     known: dict[str, NDArray[np.bool_]]
+    vendor_names: list[str]
     problems: dict[str, NDArray[np.int32]] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
@@ -250,9 +252,9 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
         ok = pc.match_substring_regex(text, _NUMBER)
         bad_text = np.asarray(pc.and_(pc.invert(ok), pc.is_valid(text)).to_numpy(zero_copy_only=False), dtype=bool)
         if bad_text.any():
-            cells = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-            messages = np.array([f"{t!r} is not a number" for t in cells[bad_text]], dtype=object)
-            full = np.empty(len(cells), dtype=object)
+            raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+            messages = np.array([f"{t!r} is not a number" for t in raw[bad_text]], dtype=object)
+            full = np.empty(len(raw), dtype=object)
             full[bad_text] = messages
             errors.add(spec.name, bad_text, full)
         cleaned = pc.if_else(ok, pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string()))
@@ -302,10 +304,16 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
     errors = _Collector(n)
     columns: dict[str, NDArray[Any]] = {}
     known: dict[str, NDArray[np.bool_]] = {}
+    vendor_names: list[str] = []
     for spec in FIELDS:
         name = spec.name
         column: Column = table[name] if name in present else [None] * n
-        if spec.kind in ("id", "text") and (name == "vendor_name" or n <= _SMALL):
+        if name == "vendor_name":  # low cardinality: kept as codes into its distinct names
+            texts, indices = _distinct(column)
+            known[name] = indices < len(texts)
+            columns[name] = indices
+            vendor_names = texts
+        elif spec.kind in ("id", "text") and n <= _SMALL:
             texts, indices = _distinct(column)
             known[name] = indices < len(texts)
             columns[name] = np.array([*texts, None], dtype=object)[indices]
@@ -331,4 +339,4 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             missing = ~known[name] & ~(errors.problems.get(name, np.full(n, -1)) >= 0)
             if missing.any():
                 errors.add(name, missing, "missing (required)")
-    return Inputs(n, columns, known, errors.problems, errors.messages)
+    return Inputs(n, columns, known, vendor_names, errors.problems, errors.messages)

@@ -319,7 +319,9 @@ class Pack(_Model):
     @field_validator("incidents")
     @classmethod
     def _known_vendors(cls, incidents: list[Incident], info: ValidationInfo) -> list[Incident]:
-        names = {vendor.name for vendor in info.data.get("vendors", [])}
+        if "vendors" not in info.data:  # the registry itself is invalid and already reported
+            return incidents
+        names = {vendor.name for vendor in info.data["vendors"]}
         for incident in incidents:
             for name in incident.vendors:
                 if name not in names:
