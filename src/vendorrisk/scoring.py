@@ -14,11 +14,14 @@ The whole model, for one contract or millions, is numpy arithmetic on ``(n_contr
     base = 100 * I * L
     score = clip(max(min(base * prod(m) + sum(a), min caps), max floors), 0, 100)
 
-Unknown inputs are evaluated three times: at the pack's assumption (the point score), at their
-least exposed value (``score_low``) and at their most exposed value (``score_high``). Every
-factor is monotone in every ordered input and the loader only admits rules whose conditions
-move with their effect, so ``score_low <= score <= score_high`` and the bounds are exact over
-ordered unknowns.
+Every contract is evaluated three times in one stacked pass: with unknowns at the pack's
+assumption (the point score), at their least exposed value (``score_low``) and at their most
+exposed value (``score_high``); unknown reference facts (an unassessed jurisdiction, an unknown
+seat, owner or rating, an unnamed vendor's incidents) span their range the same way. Every
+factor is monotone in every ordered input, the loader only admits rules whose conditions move
+with their effect, and conditions on unknown unordered fields take their sure or possible
+value, whichever bounds the effect; so ``score_low <= score <= score_high`` and the bounds
+are exact over ordered unknowns and sound over the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vendorrisk._arrays import distinct
-
 from vendorrisk.features import Features
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters

@@ -296,21 +296,25 @@ def _known_keys() -> frozenset[str]:
 
 
 def _monotonicity_problem(rule: Rule, condition: Condition) -> str | None:
-    if rule.raises and condition.direction & Direction.DOWN:
-        turn = "can turn true as an input gets less risky" if condition.direction != Direction.MIXED else "is not monotone in risk"
-        return (
-            f"the condition {turn}, so this {rule.effect.kind} would make the score fall as risk grows; "
-            "a rule that raises the score (or gates) needs a condition that only turns true as risk grows "
-            "(e.g. hosting != 'customer_premises' rather than hosting == 'in_country')"
-        )
-    if rule.lowers and condition.direction & Direction.UP:
-        turn = "can turn true as an input gets riskier" if condition.direction != Direction.MIXED else "is not monotone in risk"
-        return (
-            f"the condition {turn}, so this {rule.effect.kind} would make the score fall as risk grows; "
-            "a rule that lowers the score needs a condition that only turns true as risk falls "
-            "(e.g. customer_held_keys, or hosting == 'customer_premises')"
-        )
-    return None
+    """Why a rule would break monotonicity, or None: a raising effect needs a condition that only
+    turns true as risk grows, a lowering one a condition that only turns true as risk falls."""
+    if rule.raises:
+        wrong, needs, example = Direction.DOWN, "raises the score (or gates)", "hosting != 'customer_premises' rather than hosting == 'in_country'"
+    elif rule.lowers:
+        wrong, needs, example = Direction.UP, "lowers the score", "customer_held_keys, or hosting == 'customer_premises'"
+    else:
+        return None
+    if not condition.direction & wrong:
+        return None
+    turn = (
+        "is not monotone in risk" if condition.direction == Direction.MIXED
+        else f"can turn true as an input gets {'less risky' if wrong == Direction.DOWN else 'riskier'}"
+    )
+    grows = "grows" if wrong == Direction.DOWN else "falls"
+    return (
+        f"the condition {turn}, so this {rule.effect.kind} would make the score fall as risk grows; "
+        f"a rule that {needs} needs a condition that only turns true as risk {grows} (e.g. {example})"
+    )
 
 
 def fingerprint(model: Pack) -> str:
