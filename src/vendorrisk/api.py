@@ -63,11 +63,12 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
     def words(codes: NDArray[np.int8], names: tuple[str, ...]) -> Coded:
         return Coded(codes, names).masked(invalid)
 
+    scores = numbers(np.stack([scored.score, scored.score_low, scored.score_high]), 1)
     columns: dict[str, Any] = {
-        "score": numbers(scored.score, 1),
+        "score": scores[0],
         "band": words(scored.band, BANDS),
-        "score_low": numbers(scored.score_low, 1),
-        "score_high": numbers(scored.score_high, 1),
+        "score_low": scores[1],
+        "score_high": scores[2],
         "gate": words(scored.gate, GATES),
     }
     rounded = numbers(np.stack([getattr(scored.factors, factor) for factor in FACTORS]), 3)

@@ -55,19 +55,14 @@ def reasons(scored: Scored, pack: RulePack) -> Coded:
     return Coded(inverse.reshape(-1), [";".join(ids[j] for j in row if j < n_rules) for row in unique])
 
 
-def _level(values: NDArray[np.float64], pack: RulePack) -> NDArray[np.int8]:
-    v = pack.model.vector
-    level = np.searchsorted(np.array([v.medium, v.high, v.critical]), values, side="right") + 1
-    return np.where(values <= 0.0, 0, level).astype(np.int8)
-
-
 def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     """``(n_contracts,)`` canonical vector strings."""
-    levels = [_level(getattr(scored.factors, factor), pack) for _, factor in VECTOR_METRICS]
-    status = features.governance_status.astype(np.int64) + 1  # 0 = unknown
-    key = status
-    for level in levels:
-        key = key * len(LEVELS) + level
+    v = pack.model.vector
+    values = np.stack([getattr(scored.factors, factor) for _, factor in VECTOR_METRICS])  # (n_metrics, n)
+    levels = np.where(values <= 0.0, 0, np.searchsorted(np.array([v.medium, v.high, v.critical]), values, side="right") + 1)
+    # One integer per contract: the governance status then each level, in base len(LEVELS).
+    weights = len(LEVELS) ** np.arange(len(VECTOR_METRICS) - 1, -1, -1)
+    key = (features.governance_status.astype(np.int64) + 1) * len(LEVELS) ** len(VECTOR_METRICS) + weights @ levels
     unique, inverse = distinct(key)
     texts = []
     for value in unique:

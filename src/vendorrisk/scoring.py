@@ -159,6 +159,9 @@ def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[n
     for name in ("service_type", "operator", "hosting"):
         weights = _weights(pack, name)
         codes = filled[name]
+        if FIELD_BY_NAME[name].risk_order is not None:  # ordered inputs are filled: never unknown here
+            access *= weights[codes]
+            continue
         unknown_value = _by_scenario(np.nan, weights.min(), weights.max(), scenario)
         access *= np.where(codes >= 0, weights[np.maximum(codes, 0)], unknown_value)
     for name in ("vendor_remote_access", "customer_held_keys", "audit_rights"):

@@ -288,6 +288,20 @@ def _dates(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.da
     return dates, known
 
 
+_ABSENT: Final[dict[str, Callable[[int], NDArray[Any]]]] = {
+    "id": lambda n: np.empty(0, dtype=object),
+    "text": lambda n: np.empty(0, dtype=object),
+    "country": lambda n: np.full(n, UNKNOWN, dtype=np.int16),
+    "link_country": lambda n: np.full(n, UNKNOWN, dtype=np.int16),
+    "enum": lambda n: np.full(n, UNKNOWN, dtype=np.int8),
+    "set": lambda n: np.zeros(n, dtype=np.uint16),
+    "bool": lambda n: np.full(n, UNKNOWN, dtype=np.int8),
+    "count": lambda n: np.full(n, np.nan),
+    "amount": lambda n: np.full(n, np.nan),
+    "date": lambda n: np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
+}
+
+
 def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
     """Check the canonical columns of ``table`` and convert them to codes.
 
@@ -307,6 +321,9 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
     vendor_names: list[str] = []
     for spec in FIELDS:
         name = spec.name
+        if name not in present and name != "vendor_name" and not spec.required:  # absent: all unknown
+            columns[name], known[name] = _ABSENT[spec.kind](n), np.zeros(n, dtype=bool)
+            continue
         column: Column = table[name] if name in present else [None] * n
         if name == "vendor_name":  # low cardinality: kept as codes into its distinct names
             texts, indices = _distinct(column)
