@@ -7,21 +7,19 @@ Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or 
 from __future__ import annotations
 
 import argparse
-import collections
 import datetime as dt
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from vendorrisk import __version__
-from vendorrisk.api import score_table
+from vendorrisk.batch import Summary, score_stream
 from vendorrisk.errors import VendorRiskError
-from vendorrisk.io import CsvSink, read_csv_batches
+from vendorrisk.io import BATCH_BYTES, CsvSink, read_csv_batches
 from vendorrisk.rules.loader import RulePack, load_rules
-from vendorrisk.schema import BANDS, CANONICAL_COLUMNS
+from vendorrisk.schema import BANDS
 
 EXIT_OK: Final = 0
 EXIT_FAIL_ON: Final = 1
@@ -76,41 +74,48 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     pack = load_rules(args.rules)
-    bands: collections.Counter[str] = collections.Counter()
-    problems: collections.Counter[str] = collections.Counter()
-    rows = invalid = 0
-    target = args.output or sys.stdout.buffer
-    with CsvSink(target) as sink:
-        for batch in read_csv_batches(args.input, delimiter=args.delimiter, encoding=args.encoding):
-            scored = score_table(pa.Table.from_batches([batch]), pack, args.as_of)
-            sink.write(scored)
-            rows += scored.num_rows
-            for entry in pc.value_counts(scored.column("band")).to_pylist():
-                if entry["values"] is not None:
-                    bands[entry["values"]] += entry["counts"]
-            errors = pc.filter(scored.column("error"), pc.not_equal(scored.column("error"), ""))
-            invalid += len(errors)
-            for error in errors.to_pylist():
-                problems.update(name for name in CANONICAL_COLUMNS if error.startswith(f"{name}: ") or f"; {name}: " in error)
+    batches = read_csv_batches(args.input, delimiter=args.delimiter, encoding=args.encoding)
+    progress = None if args.quiet or not sys.stderr.isatty() else _Progress(Path(args.input).stat().st_size)
+    with CsvSink(args.output or sys.stdout.buffer) as sink:
+        summary = score_stream(batches, sink.write, pack, args.as_of, progress)
+    if progress is not None:
+        progress.finish()
     if not args.quiet:
-        _summary(args.input, rows, invalid, bands, problems, pack)
-    if invalid:
+        _summary(args.input, summary, pack)
+    if summary.invalid:
         return EXIT_INVALID_ROWS
-    if args.fail_on and any(bands[band] for band in BANDS[BANDS.index(args.fail_on):]):
+    if args.fail_on and any(summary.bands[band] for band in BANDS[BANDS.index(args.fail_on):]):
         print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it", file=sys.stderr)
         return EXIT_FAIL_ON
     return EXIT_OK
 
 
-def _summary(
-    path: str, rows: int, invalid: int, bands: collections.Counter[str], problems: collections.Counter[str], pack: RulePack
-) -> None:
-    counts = ", ".join(f"{band} {bands[band]}" for band in BANDS)
-    print(f"vendorrisk: {path}: {rows} contracts; {counts}; invalid {invalid}", file=sys.stderr)
+class _Progress:
+    """Rows per second and an ETA on one terminal line (each CSV batch is one read block)."""
+
+    def __init__(self, size: int) -> None:
+        self.started = time.monotonic()
+        self.expected_batches = max(1, -(-size // BATCH_BYTES))
+        self.batches = 0
+
+    def __call__(self, summary: Summary) -> None:
+        self.batches += 1
+        elapsed = time.monotonic() - self.started
+        rate = summary.rows / elapsed if elapsed else 0.0
+        left = max(0.0, elapsed / self.batches * (self.expected_batches - self.batches))
+        print(f"\rvendorrisk: {summary.rows:,} contracts, {rate:,.0f}/s, about {left:.0f} s left ", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        print(file=sys.stderr)
+
+
+def _summary(path: str, summary: Summary, pack: RulePack) -> None:
+    counts = ", ".join(f"{band} {summary.bands[band]}" for band in BANDS)
+    print(f"vendorrisk: {path}: {summary.rows} contracts; {counts}; invalid {summary.invalid}", file=sys.stderr)
     print(f"vendorrisk: pack {pack.name} {pack.model.pack.version} {pack.fingerprint}", file=sys.stderr)
-    if invalid:
-        detail = ", ".join(f"{column} {count}" for column, count in problems.most_common())
-        print(f"vendorrisk: {invalid} rows invalid (problems by column: {detail}); see the error column", file=sys.stderr)
+    if summary.invalid:
+        detail = ", ".join(f"{column} {count}" for column, count in summary.problems.most_common())
+        print(f"vendorrisk: {summary.invalid} rows invalid (problems by column: {detail}); see the error column", file=sys.stderr)
 
 
 def _sources(pack: RulePack) -> int:
