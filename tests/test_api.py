@@ -249,3 +249,40 @@ def test_default_pack_is_loaded_by_none_or_name() -> None:
     assert vendorrisk.load_rules().fingerprint.startswith("sha256:")
     with pytest.raises(vendorrisk.PackError):
         vendorrisk.load_rules("/nonexistent/pack")
+
+
+# --- duplicates and unreadable records ---------------------------------------------------------
+
+
+def test_repeated_contract_id_is_scored_and_warned_not_an_error() -> None:
+    rows = [GOOD, {**GOOD, "records": 10}, {**GOOD, "contract_id": "G-9"}]
+    table = vendorrisk.score_table(rows)
+    assert table.column("warning").to_pylist() == ["", "contract_id: duplicate of an earlier row", ""]
+    assert table.column("error").to_pylist() == ["", "", ""]
+    assert None not in table.column("score").to_pylist()
+
+
+def test_duplicates_are_flagged_across_the_batches_of_a_stream() -> None:
+    import pyarrow as pa
+
+    from vendorrisk.batch import score_stream
+
+    first = pa.Table.from_pylist([{"contract_id": "a", "buyer_country": "PG"}, {"contract_id": "b", "buyer_country": "PG"}])
+    second = pa.Table.from_pylist([{"contract_id": "b", "buyer_country": "PG"}, {"contract_id": "c", "buyer_country": "PG"}])
+    written: list[pa.Table] = []
+    summary = score_stream([*first.to_batches(), *second.to_batches()], written.append)
+    warnings = [w for table in written for w in table.column("warning").to_pylist()]
+    assert warnings == ["", "", "contract_id: duplicate of an earlier row", ""]
+    assert summary.duplicates == 1 and summary.invalid == 0 and summary.rows == 4
+
+
+def test_a_reader_parse_error_becomes_the_row_error_and_the_column_is_dropped() -> None:
+    from vendorrisk.schema import PARSE_ERROR_COLUMN
+
+    rows = [{**GOOD, PARSE_ERROR_COLUMN: None}, {"contract_id": None, "buyer_country": None, PARSE_ERROR_COLUMN: "line 3: 5 fields, expected 18"}]
+    table = vendorrisk.score_table(rows)
+    assert PARSE_ERROR_COLUMN not in table.column_names
+    errors = table.column("error").to_pylist()
+    assert errors[0] == ""
+    assert errors[1].startswith("record: line 3: 5 fields, expected 18")
+    assert table.column("score").to_pylist()[1] is None

@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from vendorrisk._arrays import Coded
@@ -17,7 +18,17 @@ from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
 from vendorrisk.rules.loader import RulePack, load_rules
-from vendorrisk.schema import BANDS, CANONICAL_COLUMNS, FACTORS, FIELDS, GATES, OUTPUT_COLUMNS, Contract
+from vendorrisk.schema import (
+    BANDS,
+    CANONICAL_COLUMNS,
+    DUPLICATE_WARNING,
+    FACTORS,
+    FIELDS,
+    GATES,
+    OUTPUT_COLUMNS,
+    PARSE_ERROR_COLUMN,
+    Contract,
+)
 from vendorrisk.scoring import Scored, score_batch
 from vendorrisk.validate import Inputs, validate
 
@@ -41,8 +52,12 @@ def _pack(rules: Rules) -> RulePack:
     return rules if isinstance(rules, RulePack) else load_rules(rules)
 
 
-def _run(table: Source, pack: RulePack, as_of: dt.date | None) -> _Run:
-    """The whole pipeline: validate -> features -> factors and rules -> output columns."""
+def _run(table: Source, pack: RulePack, as_of: dt.date | None, seen: set[str] | None = None) -> _Run:
+    """The whole pipeline: validate -> features -> factors and rules -> output columns.
+
+    ``seen`` holds the contract ids of earlier batches of the same stream (updated here), so
+    duplicates are flagged across batches too.
+    """
     names = table.column_names if isinstance(table, pa.Table) else list(table)
     missing = [name for name in REQUIRED if name not in names]
     if missing:
@@ -50,7 +65,27 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None) -> _Run:
     inputs = validate(table)
     features = derive(inputs, pack, as_of)
     scored = score_batch(inputs, features, pack)
-    return _Run(table, inputs, features, scored, _output_columns(inputs, features, scored, pack))
+    columns = _output_columns(inputs, features, scored, pack)
+    columns["warning"] = _duplicates(table, seen)
+    return _Run(table, inputs, features, scored, columns)
+
+
+def _duplicates(table: Source, seen: set[str] | None) -> Coded:
+    """``warning`` column: a contract id already used earlier in the table (or stream) is flagged."""
+    n = table.num_rows if isinstance(table, pa.Table) else len(table["contract_id"])
+    flagged = np.zeros(n, dtype=bool)
+    if isinstance(table, pa.Table) and n:
+        encoded = pc.dictionary_encode(table.column("contract_id")).combine_chunks()
+        indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        _, first = np.unique(indices, return_index=True)
+        flagged[:] = indices >= 0
+        flagged[first] = False
+        if seen is not None:
+            ids = encoded.dictionary.to_pylist()
+            earlier = np.array([value in seen for value in ids] + [False])
+            flagged |= earlier[np.where(indices >= 0, indices, len(ids))]
+            seen.update(ids)
+    return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING])
 
 
 def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
@@ -171,10 +206,12 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     >>> out.column("band")[0].as_py() in ("low", "medium", "high", "critical")
     True
     """
-    pack = _pack(rules)
-    arrow = to_arrow(table)
-    run = _run(arrow, pack, _date(as_of))
-    kept = arrow.drop_columns([name for name in OUTPUT_COLUMNS if name in arrow.column_names])
+    return _score_arrow(to_arrow(table), _pack(rules), _date(as_of))
+
+
+def _score_arrow(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, seen: set[str] | None = None) -> pa.Table:
+    run = _run(arrow, pack, as_of, seen)
+    kept = arrow.drop_columns([name for name in (*OUTPUT_COLUMNS, PARSE_ERROR_COLUMN) if name in arrow.column_names])
     out = _to_arrow_columns(run.columns)
     result = pa.Table.from_arrays([*kept.columns, *out.values()], names=[*kept.column_names, *out])
     return result.replace_schema_metadata({**(arrow.schema.metadata or {}), **provenance(pack)})

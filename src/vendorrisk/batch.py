@@ -20,7 +20,7 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vendorrisk.api import Rules, _pack, score_table
+from vendorrisk.api import Rules, _pack, _score_arrow
 from vendorrisk.schema import CANONICAL_COLUMNS
 
 QUEUE_DEPTH: Final = 2
@@ -33,6 +33,7 @@ class Summary:
 
     rows: int = 0
     invalid: int = 0
+    duplicates: int = 0
     bands: collections.Counter[str] = field(default_factory=collections.Counter)
     problems: collections.Counter[str] = field(default_factory=collections.Counter)
 
@@ -41,6 +42,7 @@ class Summary:
         for entry in pc.value_counts(scored.column("band")).to_pylist():
             if entry["values"] is not None:
                 self.bands[entry["values"]] += entry["counts"]
+        self.duplicates += pc.sum(pc.not_equal(scored.column("warning"), "")).as_py() or 0
         error = scored.column("error")
         errors = pc.filter(error, pc.not_equal(error, ""))
         self.invalid += len(errors)
@@ -124,6 +126,7 @@ def score_stream(
     """
     pack = _pack(rules)
     summary = Summary()
+    seen: set[str] = set()  # contract ids of earlier batches, to flag duplicates across batches
     stop = threading.Event()
     inbox: queue.Queue[object] = queue.Queue(QUEUE_DEPTH)
     outbox: queue.Queue[object] = queue.Queue(QUEUE_DEPTH)
@@ -146,7 +149,7 @@ def score_stream(
     try:
         for batch in _take(inbox, reader):
             assert isinstance(batch, pa.RecordBatch)
-            scored = score_table(pa.Table.from_batches([batch]), pack, as_of)
+            scored = _score_arrow(pa.Table.from_batches([batch]), pack, as_of, seen)
             summary.add(scored)
             _hand(outbox, scored, writer)
             if progress is not None:

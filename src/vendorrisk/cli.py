@@ -113,6 +113,8 @@ def _summary(path: str, summary: Summary, pack: RulePack) -> None:
     counts = ", ".join(f"{band} {summary.bands[band]}" for band in BANDS)
     print(f"vendorrisk: {path}: {summary.rows} contracts; {counts}; invalid {summary.invalid}", file=sys.stderr)
     print(f"vendorrisk: pack {pack.name} {pack.model.pack.version} {pack.fingerprint}", file=sys.stderr)
+    if summary.duplicates:
+        print(f"vendorrisk: {summary.duplicates} rows repeat an earlier contract_id (scored; see the warning column)", file=sys.stderr)
     if summary.invalid:
         detail = ", ".join(f"{column} {count}" for column, count in summary.problems.most_common())
         print(f"vendorrisk: {summary.invalid} rows invalid (problems by column: {detail}); see the error column", file=sys.stderr)

@@ -139,8 +139,14 @@ OUTPUT_COLUMNS: Final = (
     "as_of",
     "governance_edition",
     "fingerprint",
+    "warning",
     "error",
 )
+
+#: A reserved input column: readers put a problem with the raw record here (a malformed CSV line);
+#: the validator turns it into the row's ``error`` and it never reaches the output.
+PARSE_ERROR_COLUMN: Final = "_vendorrisk_parse_error"
+DUPLICATE_WARNING: Final = "contract_id: duplicate of an earlier row"
 
 BANDS: Final = ("low", "medium", "high", "critical")
 GATES: Final = ("pass", "warn", "block")

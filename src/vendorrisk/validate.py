@@ -27,6 +27,7 @@ from vendorrisk.schema import (
     FALSE_WORDS,
     FIELDS,
     NO_LINK,
+    PARSE_ERROR_COLUMN,
     TRUE_WORDS,
     FieldSpec,
     country_names,
@@ -356,4 +357,14 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             missing = ~known[name] & ~(errors.problems.get(name, np.full(n, -1)) >= 0)
             if missing.any():
                 errors.add(name, missing, "missing (required)")
+    if PARSE_ERROR_COLUMN in present:
+        _parse_errors(table[PARSE_ERROR_COLUMN], errors)
     return Inputs(n, columns, known, vendor_names, errors.problems, errors.messages)
+
+
+def _parse_errors(column: Column, errors: _Collector) -> None:
+    """Rows a reader could not split into fields: their problem goes first in the row's error."""
+    texts = column if isinstance(column, list) else column.to_pylist()
+    bad = np.array([bool(text) for text in texts], dtype=bool)
+    if bad.any():
+        errors.add("record", bad, np.array(texts, dtype=object))
