@@ -39,6 +39,7 @@ _NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _NUMBER_RE: Final = re.compile(_NUMBER)
 _NOT_A_CODE: Final = -2  # internal marker for a cell that failed to parse
 _SMALL: Final = 64  # batches up to this many rows are parsed in plain Python
+RECORD: Final = "record"  # the "column" named in errors about a whole unreadable record
 Column: TypeAlias = "pa.ChunkedArray | list[str | None]"
 
 
@@ -66,8 +67,12 @@ class Inputs:
         """``(n_contracts,)`` the row's problems joined by ``"; "``, or ``""`` for a valid row."""
         codes = np.zeros(self.n, dtype=np.int32)
         texts = {"": 0}
+        record = self.problems.get(RECORD)
         for row in np.flatnonzero(self.invalid()):
-            text = "; ".join(self.messages[c[row]] for c in self.problems.values() if c[row] >= 0)
+            if record is not None and record[row] >= 0:  # an unreadable record: its cells say nothing more
+                text = self.messages[record[row]]
+            else:
+                text = "; ".join(self.messages[c[row]] for c in self.problems.values() if c[row] >= 0)
             codes[row] = texts.setdefault(text, len(texts))
         return Coded(codes, list(texts))
 
@@ -317,6 +322,8 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
         n = len(next(iter(table.values()), []))
         present = set(table)
     errors = _Collector(n)
+    if PARSE_ERROR_COLUMN in present:
+        _parse_errors(table[PARSE_ERROR_COLUMN], errors)
     columns: dict[str, NDArray[Any]] = {}
     known: dict[str, NDArray[np.bool_]] = {}
     vendor_names: list[str] = []
@@ -357,8 +364,6 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             missing = ~known[name] & ~(errors.problems.get(name, np.full(n, -1)) >= 0)
             if missing.any():
                 errors.add(name, missing, "missing (required)")
-    if PARSE_ERROR_COLUMN in present:
-        _parse_errors(table[PARSE_ERROR_COLUMN], errors)
     return Inputs(n, columns, known, vendor_names, errors.problems, errors.messages)
 
 
@@ -367,4 +372,4 @@ def _parse_errors(column: Column, errors: _Collector) -> None:
     texts = column if isinstance(column, list) else column.to_pylist()
     bad = np.array([bool(text) for text in texts], dtype=bool)
     if bad.any():
-        errors.add("record", bad, np.array(texts, dtype=object))
+        errors.add(RECORD, bad, np.array(texts, dtype=object))
