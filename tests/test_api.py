@@ -286,3 +286,14 @@ def test_a_reader_parse_error_becomes_the_row_error_and_the_column_is_dropped() 
     assert errors[0] == ""
     assert errors[1].startswith("record: line 3: 5 fields, expected 18")
     assert table.column("score").to_pylist()[1] is None
+
+
+@pytest.mark.parametrize("bad", ["nan", "1,000", "12abc", "inf", "-5", "2.5"])
+def test_bad_numbers_are_reported_in_small_and_large_batches_alike(bad: str) -> None:
+    """Arrow's fast cast and the careful per-cell path must agree on what a bad number is."""
+    for size in (3, 300):  # below and above the small-batch threshold
+        rows = [{**GOOD, "contract_id": f"N-{i}", "records": str(1000 + i)} for i in range(size)]
+        rows[1]["records"] = bad
+        errors = vendorrisk.score_table(rows).column("error").to_pylist()
+        assert errors[1].startswith("records: "), (size, bad, errors[1])
+        assert errors[0] == errors[2] == "", size

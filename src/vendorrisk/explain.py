@@ -63,10 +63,14 @@ def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     # One integer per contract: the governance status then each level, in base len(LEVELS).
     weights = len(LEVELS) ** np.arange(len(VECTOR_METRICS) - 1, -1, -1)
     key = (features.governance_status.astype(np.int64) + 1) * len(LEVELS) ** len(VECTOR_METRICS) + weights @ levels
-    unique, inverse = distinct(key)
+    # Keys are small (4 * 5**4): find the ones present by counting, not sorting.
+    unique = np.flatnonzero(np.bincount(key, minlength=1))
+    position = np.zeros(unique[-1] + 1 if len(unique) else 1, dtype=np.intp)
+    position[unique] = np.arange(len(unique))
+    inverse = position[key]
     texts = []
-    for value in unique:
-        value = int(value)
+    for present in unique:
+        value = int(present)
         parts = []
         for label, _ in reversed(VECTOR_METRICS):
             parts.append(f"{label}:{LEVELS[value % len(LEVELS)]}")

@@ -32,7 +32,6 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import distinct
 from vendorrisk.features import Features
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters
@@ -119,17 +118,24 @@ def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
 # --- factors ---------------------------------------------------------------------------------
 
 
-def _sensitivity(bits: NDArray[np.uint16], params: Parameters) -> Float:
-    """``S = min(1, max_c w_c + linkage_bonus * (k - 1))`` over the distinct bitmasks of the batch."""
-    p = params.sensitivity
-    categories = FIELD_BY_NAME["data_categories"].values
-    weights = np.array([p.weights[c] for c in categories])  # type: ignore[index]
-    unique, inverse = distinct(bits)
-    members = ((unique[:, None] >> np.arange(len(categories))) & 1).astype(bool)  # (n_unique, n_categories)
-    chosen = np.where(members, weights, 0.0)
-    linked = (members & (weights >= p.linkage_threshold)).sum(axis=1)
-    value = np.minimum(1.0, chosen.max(axis=1, initial=0.0) + p.linkage_bonus * np.maximum(linked - 1, 0))
-    result: Float = value[inverse.reshape(-1)]
+_SENSITIVITY: dict[str, Float] = {}
+
+
+def _sensitivity(bits: NDArray[np.uint16], pack: RulePack) -> Float:
+    """``S = min(1, max_c w_c + linkage_bonus * (k - 1))``, looked up by category bitmask.
+
+    The table holds S for every one of the 2**14 possible sets; it is built once per pack.
+    """
+    if pack.fingerprint not in _SENSITIVITY:
+        p = pack.model.parameters.sensitivity
+        categories = FIELD_BY_NAME["data_categories"].values
+        weights = np.array([p.weights[c] for c in categories])  # type: ignore[index]
+        every = np.arange(1 << len(categories))
+        members = ((every[:, None] >> np.arange(len(categories))) & 1).astype(bool)  # (2**14, n_categories)
+        linked = (members & (weights >= p.linkage_threshold)).sum(axis=1)
+        chosen = np.where(members, weights, 0.0).max(axis=1, initial=0.0)
+        _SENSITIVITY[pack.fingerprint] = np.minimum(1.0, chosen + p.linkage_bonus * np.maximum(linked - 1, 0))
+    result: Float = _SENSITIVITY[pack.fingerprint][bits]
     return result
 
 
@@ -170,28 +176,33 @@ def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[n
     return access
 
 
-def _legal_reach(features: Features, params: Parameters, pack: RulePack, scenario: NDArray[np.intp]) -> tuple[Float, NDArray[np.intp]]:
-    """``C = max_l strength(state_l) * weight(kind_l)`` over foreign links, with unknowns per scenario."""
-    p = params.legal_reach
-    strength = pack.reference.strength
-    assumed = pack.model.assumptions.vendor_strength
+def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
+    """``C = max_l strength(state_l) * weight(kind_l)`` over foreign links, for the three scenarios.
+
+    ``features`` are the batch's own ``(n,)`` features; the result is ``(3 * n,)``, stacked like
+    the other scenario columns. Lookups are done once; only the unknowns differ by scenario.
+    """
+    p = pack.model.parameters.legal_reach
     weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in features.link_kind])[:, None]
-    links = features.links
+    links = features.links  # (n_links, n)
     known = links != UNKNOWN
     codes = np.where(known, links, NO_LINK_CODE)
-    s = strength[codes]
-    unassessed = np.isnan(s)
-    s = np.where(unassessed, _by_scenario(p.unassessed_strength, 0.0, 1.0, scenario), s)
+    strength = pack.reference.strength[codes]
+    unassessed = np.isnan(strength)
     foreign = codes != features.buyer[None, :]
-    contribution = np.where(foreign, s * weight, 0.0)
-    # An unknown link: the seat is assumed foreign at `vendor_strength`; other links are assumed absent.
-    unknown_seat = _by_scenario(assumed, 0.0, 1.0, scenario)
-    unknown_other = _by_scenario(0.0, 0.0, 1.0, scenario)
-    unknown_value = np.stack([unknown_seat if kind == "seat" else unknown_other for kind in features.link_kind])
-    contribution = np.where(known, contribution, unknown_value * weight)
-    best = contribution.argmax(axis=0)
-    reach = contribution.max(axis=0)
-    return reach, np.where(reach > 0, best, -1)
+    is_seat = np.array([kind == "seat" for kind in features.link_kind])[:, None]
+    assumed = pack.model.assumptions.vendor_strength
+    reach, best = [], []
+    # (strength of an unassessed state, of an unknown seat, of another unknown link) per scenario;
+    # an unknown seat is assumed foreign at `vendor_strength`, other unknown links absent.
+    for unassessed_value, unknown_seat, unknown_other in ((p.unassessed_strength, assumed, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)):
+        value = np.where(unassessed, unassessed_value, strength)
+        contribution = np.where(known, np.where(foreign, value, 0.0), np.where(is_seat, unknown_seat, unknown_other)) * weight
+        top = contribution.argmax(axis=0)
+        best_value = np.take_along_axis(contribution, top[None, :], axis=0)[0]
+        reach.append(best_value)
+        best.append(np.where(best_value > 0, top, -1))
+    return np.concatenate(reach), np.concatenate(best)
 
 
 def _governance(features: Features, params: Parameters, pack: RulePack, scenario: NDArray[np.intp]) -> Float:
@@ -205,12 +216,16 @@ def _governance(features: Features, params: Parameters, pack: RulePack, scenario
     return np.where(np.isnan(value), unknown, value)
 
 
-def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[Any]], scenario: NDArray[np.intp]) -> Factors:
+def factors(
+    own: Features, features: Features, pack: RulePack, filled: dict[str, NDArray[Any]], scenario: NDArray[np.intp]
+) -> Factors:
+    """Factor columns ``(3 * n,)`` for the stacked scenarios; ``own`` are the batch's ``(n,)``
+    features, ``features`` the same repeated for the three scenarios."""
     params = pack.model.parameters
-    sensitivity = _sensitivity(filled["data_categories"], params)
+    sensitivity = _sensitivity(filled["data_categories"], pack)
     volume = _volume(filled["records"], params)
     impact = sensitivity * volume
-    reach, reach_link = _legal_reach(features, params, pack, scenario)
+    reach, reach_link = _legal_reach(own, pack)
     access = _access(filled, pack, scenario)
     incidents = 1.0 - np.exp(-features.incident_sum)
     # No vendor named: its ledger is unknown, so the high end assumes the worst.
@@ -324,7 +339,7 @@ def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     scenario = np.repeat(np.arange(3), n)
     filled = _fill(inputs, pack)
     tiled = _tile(features)
-    f = factors(tiled, pack, filled, scenario)
+    f = factors(features, tiled, pack, filled, scenario)
     env = rule_env(inputs, tiled, filled, f, scenario, pack)
     score3, gate3, fired3, contribution3 = apply_rules(f.base_score, env, pack, scenario)
     point = slice(0, n)

@@ -204,9 +204,17 @@ def _distinct(column: Column) -> tuple[list[str], NDArray[np.intp]]:
             rows.append(-1 if cell is None or not cell.strip() else index.setdefault(cell, len(index)))
         indices = np.array(rows, dtype=np.intp)
         return list(index), np.where(indices < 0, len(index), indices)
-    encoded = pc.dictionary_encode(_blank_to_null(_as_strings(column))).combine_chunks()
+    encoded = pc.dictionary_encode(_as_strings(column)).combine_chunks()
     texts = encoded.dictionary.to_pylist()
-    return texts, encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
+    indices = encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
+    blank = [i for i, text in enumerate(texts) if not text.strip()]
+    if not blank:
+        return texts, indices
+    # Blank texts are unknown: renumber the rest and send blanks to the "unknown" slot.
+    keep = [text for text in texts if text.strip()]
+    remap = np.full(len(texts) + 1, len(keep), dtype=np.intp)
+    remap[[i for i, text in enumerate(texts) if text.strip()]] = np.arange(len(keep))
+    return keep, remap[indices]
 
 
 def _coded(
@@ -239,32 +247,18 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type)
     ):
         values = column.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
-    elif isinstance(column, list):
-        cells = [None if cell is None or not str(cell).strip() else str(cell) for cell in column]
+    elif isinstance(column, list) or len(column) <= _SMALL:  # a few cells: plain Python
+        given = column if isinstance(column, list) else _as_strings(column).to_pylist()
+        cells = [None if cell is None or not str(cell).strip() else str(cell) for cell in given]
         parsed = [np.nan if cell is None else float(cell) if _NUMBER_RE.match(cell) else None for cell in cells]
         if any(number is None for number in parsed):
             bad_text = np.array([number is None for number in parsed])
             errors.add(spec.name, bad_text, np.array([f"{cell!r} is not a number" for cell in cells], dtype=object))
         values = np.array([np.nan if number is None else number for number in parsed], dtype=np.float64)
-    elif len(column) <= _SMALL:
-        texts, indices = _distinct(column)
-        parsed = [float(text) if _NUMBER_RE.match(text) else None for text in texts]
-        bad_text = np.array([number is None for number in parsed] + [False])[indices]
-        if bad_text.any():
-            errors.add(spec.name, bad_text, np.array([f"{t!r} is not a number" for t in texts] + [""], dtype=object)[indices])
-        values = np.array([np.nan if number is None else number for number in parsed] + [np.nan])[indices]
     else:
-        text = _blank_to_null(_as_strings(column))
-        ok = pc.match_substring_regex(text, _NUMBER)
-        bad_text = np.asarray(pc.and_(pc.invert(ok), pc.is_valid(text)).to_numpy(zero_copy_only=False), dtype=bool)
-        if bad_text.any():
-            raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-            messages = np.array([f"{t!r} is not a number" for t in raw[bad_text]], dtype=object)
-            full = np.empty(len(raw), dtype=object)
-            full[bad_text] = messages
-            errors.add(spec.name, bad_text, full)
-        cleaned = pc.if_else(ok, pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string()))
-        values = cleaned.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
+        values = _cast_numbers(column)
+        if values is None:
+            values = _numbers_with_errors(column, spec, errors)
     with np.errstate(invalid="ignore"):
         negative = values < 0
         fractional = (spec.kind == "count") & (np.mod(values, 1) != 0) & ~np.isnan(values) & ~negative
@@ -274,6 +268,34 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
             errors.add(spec.name, mask, problem)
             values[mask] = np.nan
     return values, ~np.isnan(values)
+
+
+def _cast_numbers(column: pa.ChunkedArray) -> NDArray[np.float64] | None:
+    """The fast path: Arrow's cast, if every cell is a number or empty (None otherwise)."""
+    text = _as_strings(column)
+    try:
+        values: NDArray[np.float64] = pc.cast(text, pa.float64()).to_numpy().astype(np.float64, copy=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    # Arrow reads "nan" as a number; the schema does not: let the careful path report it.
+    if np.isnan(values).sum() != text.null_count:
+        return None
+    return values
+
+
+def _numbers_with_errors(column: pa.ChunkedArray, spec: FieldSpec, errors: _Collector) -> NDArray[np.float64]:
+    """Parse a text column cell by cell, reporting the cells that are not numbers."""
+    text = _blank_to_null(_as_strings(column))
+    ok = pc.match_substring_regex(text, _NUMBER)
+    bad_text = np.asarray(pc.and_(pc.invert(ok), pc.is_valid(text)).to_numpy(zero_copy_only=False), dtype=bool)
+    if bad_text.any():
+        raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        full = np.empty(len(raw), dtype=object)
+        full[bad_text] = [f"{t!r} is not a number" for t in raw[bad_text]]
+        errors.add(spec.name, bad_text, full)
+    cleaned = pc.if_else(ok, pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string()))
+    values: NDArray[np.float64] = cleaned.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
+    return values
 
 
 def _booleans(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
