@@ -1,0 +1,102 @@
+"""Whole-process throughput of ``vendorrisk score`` on N synthetic contracts, with baselines.
+
+    python bench/bench_batch.py [--rows 1000000] [--repeat 3]
+
+Generates the file once (bench/generate.py), then runs, alternately and as separate processes:
+``vendorrisk score FILE -o OUT``; a bare pyarrow ``read_csv`` + ``write_csv`` of the same file;
+and a plain-Python per-row loop (stdlib csv, the base formula only, no rules, no interval).
+Prints each one's median wall time and peak memory (from /usr/bin/time), and the ratios
+against the baselines. Issue 4's target:
+vendorrisk <= 1.5 x the pyarrow baseline; peak memory <= 1 GB and flat as the file grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PYARROW_BASELINE = """
+import sys, pyarrow.csv as c
+c.write_csv(c.read_csv(sys.argv[1]), sys.argv[2])
+"""
+PLAIN_PYTHON_BASELINE = r"""
+import csv, math, sys
+W = {"health": 1.0, "biometric": 1.0, "defense": 1.0, "law_enforcement": .95, "identity": .9,
+     "telecom_metadata": .85, "tax": .8, "financial": .8, "legal": .8, "social_welfare": .75,
+     "location": .75, "education": .6, "public": .05, "none": 0.0}
+with open(sys.argv[1], newline="") as src, open(sys.argv[2], "w", newline="") as dst:
+    reader = csv.DictReader(src)
+    writer = csv.DictWriter(dst, [*reader.fieldnames, "score"])
+    writer.writeheader()
+    for row in reader:
+        cats = [c for c in (row["data_categories"] or "identity").split(";") if c]
+        s = min(1.0, max(W[c] for c in cats) + 0.1 * max(0, sum(W[c] >= .5 for c in cats) - 1))
+        r = float(row["records"] or 100000)
+        v = 0.3 + 0.7 * min(1.0, math.log10(1 + r) / 8)
+        reach = 0.95 if (row["vendor_country"] or "CN") != row["buyer_country"] else 0.0
+        access = {"customer": .4, "third_party": .6, "joint": .8}.get(row["operator"], 1.0)
+        access *= {"customer_premises": .6, "in_country": .75}.get(row["hosting"], 1.0)
+        access *= 0.4 if row["customer_held_keys"] == "true" else 1.0
+        row["score"] = round(100 * s * v * min(1.0, access * reach * 1.25), 1)
+        writer.writerow(row)
+"""
+
+
+TIME = Path("/usr/bin/time")
+
+
+def _run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory in MB (0 if /usr/bin/time is missing) of one child."""
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    start = time.perf_counter()
+    if TIME.exists():
+        done = subprocess.run([str(TIME), "-f", "%M", *command], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        peak = int(done.stderr.strip().splitlines()[-1]) / 1024
+    else:
+        subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+        peak = 0.0
+    return time.perf_counter() - start, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--plain-python", action="store_true", help="also time the plain-Python loop (slow)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="vendorrisk-bench-"))
+    source = work / "contracts.csv"
+    _run([sys.executable, str(HERE / "generate.py"), str(args.rows), str(source)])
+    size_mb = source.stat().st_size / 1e6
+    runs = {
+        "vendorrisk score": [sys.executable, "-m", "vendorrisk.cli", "score", str(source), "-o", str(work / "out.csv"), "-q"],
+        "pyarrow read+write": [sys.executable, "-c", PYARROW_BASELINE, str(source), str(work / "copy.csv")],
+    }
+    if args.plain_python:
+        runs["plain-Python per-row loop"] = [sys.executable, "-c", PLAIN_PYTHON_BASELINE, str(source), str(work / "plain.csv")]
+    walls: dict[str, list[float]] = {name: [] for name in runs}
+    peaks: dict[str, float] = {name: 0.0 for name in runs}
+    for _ in range(args.repeat):
+        for name, command in runs.items():  # alternate, so drifts in machine speed hit all alike
+            wall, peak = _run(command)
+            walls[name].append(wall)
+            peaks[name] = max(peaks[name], peak)
+    engine = statistics.median(walls["vendorrisk score"])
+    print(f"{args.rows:,} contracts, {size_mb:.0f} MB CSV, median of {args.repeat} whole-process runs")
+    print(f"{'what':28} {'seconds':>8} {'rows/s':>11} {'vendorrisk / this':>18}")  # ratio > 1: vendorrisk slower
+    for name, samples in walls.items():
+        median = statistics.median(samples)
+        print(f"{name:28} {median:8.2f} {args.rows / median:11,.0f} {engine / median:18.2f}")
+    for name, peak in peaks.items():
+        print(f"peak memory {name}: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
