@@ -71,7 +71,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--plain-python", action="store_true", help="also time the plain-Python loop (slow)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="vendorrisk-bench-"))
+    with tempfile.TemporaryDirectory(prefix="vendorrisk-bench-") as folder:
+        _bench(Path(folder), args)
+
+
+def _bench(work: Path, args: argparse.Namespace) -> None:
     source = work / "contracts.csv"
     _run([sys.executable, str(HERE / "generate.py"), str(args.rows), str(source)])
     size_mb = source.stat().st_size / 1e6

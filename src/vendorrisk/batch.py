@@ -22,8 +22,10 @@ import pyarrow.compute as pc
 
 from vendorrisk.api import Rules, _pack, _score_arrow
 from vendorrisk.schema import CANONICAL_COLUMNS
+from vendorrisk.validate import RECORD
 
 QUEUE_DEPTH: Final = 2
+_NAMED: Final = (*CANONICAL_COLUMNS, RECORD)  # what an error can name: a column, or the whole record
 _DONE: Final = object()
 
 
@@ -47,7 +49,7 @@ class Summary:
         errors = pc.filter(error, pc.not_equal(error, ""))
         self.invalid += len(errors)
         for text in errors.to_pylist():
-            self.problems.update(name for name in CANONICAL_COLUMNS if text.startswith(f"{name}: ") or f"; {name}: " in text)
+            self.problems.update(name for name in _NAMED if text.startswith(f"{name}: ") or f"; {name}: " in text)
 
 
 class _Worker(threading.Thread):

@@ -16,8 +16,9 @@ from typing import Final
 
 from vendorrisk import __version__
 from vendorrisk.batch import Summary, score_stream
-from vendorrisk.errors import VendorRiskError
-from vendorrisk.io import BATCH_BYTES, CsvSink, read_csv_batches
+from vendorrisk.errors import InputError, VendorRiskError
+from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
+from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import BANDS
 
@@ -44,14 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vendorrisk", description="Score sovereign-data exposure of procurement contracts.")
     parser.add_argument("--version", action="version", version=f"vendorrisk {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    score = commands.add_parser("score", help="score a CSV of contracts")
-    score.add_argument("input", help="CSV file in the canonical columns (see docs/cli.md)")
-    score.add_argument("-o", "--output", help="write the scored CSV here (default: stdout)")
+    score = commands.add_parser("score", help="score a file of contracts (CSV, Parquet or JSON Lines)")
+    score.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
+    score.add_argument("-o", "--output", help="write the scores here (default: CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
     score.add_argument("--as-of", type=_date, help="read reference data as of this date for every row (default: each row's signed date)")
     score.add_argument("--fail-on", choices=BANDS, help="exit 1 when any contract reaches this band or above")
-    score.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
-    score.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; a BOM is skipped)")
+    score.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
+    score.add_argument("--output-format", choices=FORMATS, help="output format (default: from the -o extension, else csv)")
+    score.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
+    score.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8; a BOM is skipped)")
+    score.add_argument(
+        "--map", action="append", default=[], metavar="CANONICAL=HEADER",
+        help="read the canonical column CANONICAL from the file's column HEADER (repeatable)",
+    )
+    score.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")
     score.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     sources = commands.add_parser("sources", help="list the reference tables of a rule pack with their editions")
     sources.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
@@ -73,10 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
+    output_format = format_of(args.output, args.output_format)
+    if output_format == "parquet" and args.output is None:
+        raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
     pack = load_rules(args.rules)
-    batches = read_csv_batches(args.input, delimiter=args.delimiter, encoding=args.encoding)
-    progress = None if args.quiet or not sys.stderr.isatty() else _Progress(Path(args.input).stat().st_size)
-    with CsvSink(args.output or sys.stdout.buffer) as sink:
+    mapping = load_mapping(args.map, args.map_file)
+    batches = open_batches(args.input, format=args.format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
+        size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
+        progress = _Progress(size)
+    with open_sink(args.output or sys.stdout.buffer, format=output_format) as sink:
         summary = score_stream(batches, sink.write, pack, args.as_of, progress)
     if progress is not None:
         progress.finish()
@@ -93,17 +109,19 @@ def _score(args: argparse.Namespace) -> int:
 class _Progress:
     """Rows per second and an ETA on one terminal line (each CSV batch is one read block)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int | None) -> None:
         self.started = time.monotonic()
-        self.expected_batches = max(1, -(-size // BATCH_BYTES))
+        self.expected_batches = None if size is None else max(1, -(-size // BATCH_BYTES))
         self.batches = 0
 
     def __call__(self, summary: Summary) -> None:
         self.batches += 1
         elapsed = time.monotonic() - self.started
         rate = summary.rows / elapsed if elapsed else 0.0
-        left = max(0.0, elapsed / self.batches * (self.expected_batches - self.batches))
-        print(f"\rvendorrisk: {summary.rows:,} contracts, {rate:,.0f}/s, about {left:.0f} s left ", end="", file=sys.stderr, flush=True)
+        eta = ""
+        if self.expected_batches is not None:
+            eta = f", about {max(0.0, elapsed / self.batches * (self.expected_batches - self.batches)):.0f} s left"
+        print(f"\rvendorrisk: {summary.rows:,} contracts, {rate:,.0f}/s{eta} ", end="", file=sys.stderr, flush=True)
 
     def finish(self) -> None:
         print(file=sys.stderr)

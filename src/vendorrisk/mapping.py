@@ -58,15 +58,16 @@ class MappingErrors(MappingError):
 
 
 def _raise(errors: Sequence[MappingError]) -> None:
-    if len(errors) == 1:
-        raise errors[0]
+    """Raise the one problem, or all of them together; nothing if there is none."""
     if errors:
-        raise MappingErrors(errors)
+        raise errors[0] if len(errors) == 1 else MappingErrors(errors)
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    """The closest choice, ignoring case (headers are often only capitalised differently)."""
+    by_folded = {choice.casefold(): choice for choice in choices}
+    close = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return f"; did you mean {by_folded[close[0]]!r}?" if close else ""
 
 
 class _MappingFile(BaseModel):
@@ -143,18 +144,17 @@ def load_file(path: str | Path) -> dict[str, str]:
     try:
         model = _MappingFile.model_validate(data)
     except ValidationError as exc:
-        _raise(
-            [
-                MappingError(
-                    "a [columns] table is required" if error["type"] == "missing" else error["msg"].lower(),
-                    source=path,
-                    key=".".join(str(part) for part in error["loc"]),
-                )
-                for error in exc.errors()
-            ]
-        )
-        raise AssertionError("unreachable") from None  # pragma: no cover
-    return check_mapping(model.columns, source=path, prefix="columns.")
+        problems = [
+            MappingError(
+                "a [columns] table is required" if error["type"] == "missing" else error["msg"].lower(),
+                source=path,
+                key=".".join(str(part) for part in error["loc"]),
+            )
+            for error in exc.errors()
+        ]
+    else:
+        return check_mapping(model.columns, source=path, prefix="columns.")
+    raise problems[0] if len(problems) == 1 else MappingErrors(problems)
 
 
 def load_mapping(options: Iterable[str] = (), file: str | Path | None = None) -> dict[str, str]:
