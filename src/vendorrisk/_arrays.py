@@ -52,3 +52,35 @@ class Coded:
         null = self.codes < 0
         indices = pa.array(np.where(null, 0, self.codes), type=pa.int32(), mask=null if null.any() else None)
         return pa.DictionaryArray.from_arrays(indices, pa.array(self.texts or [""], type=pa.string()))
+
+
+class SeenHashes:
+    """A set of 64-bit hashes held as a few sorted arrays (8 bytes a member, not a Python object).
+
+    Runs merge like a binary counter, so membership tests look in O(log n) runs and the total
+    merging cost stays O(n log n). Used to flag contract ids repeated across the batches of a
+    stream without keeping the ids themselves: two different ids with the same 64-bit hash
+    (about one chance in 10**12 for a million ids) would give a false duplicate warning.
+    """
+
+    __slots__ = ("runs",)
+
+    def __init__(self) -> None:
+        self.runs: list[NDArray[np.int64]] = []
+
+    def contains(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
+        found = np.zeros(hashes.shape, dtype=bool)
+        for run in self.runs:
+            at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+            found |= run[at] == hashes
+        return found
+
+    def add(self, hashes: NDArray[np.int64]) -> None:
+        run = np.unique(hashes[~self.contains(hashes)])
+        while self.runs and len(self.runs[-1]) <= len(run):
+            run = np.unique(np.concatenate([self.runs.pop(), run]))
+        if len(run):
+            self.runs.append(run)
+
+    def __len__(self) -> int:
+        return sum(len(run) for run in self.runs)

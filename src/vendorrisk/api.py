@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import Coded
+from vendorrisk._arrays import Coded, SeenHashes
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
@@ -52,7 +52,7 @@ def _pack(rules: Rules) -> RulePack:
     return rules if isinstance(rules, RulePack) else load_rules(rules)
 
 
-def _run(table: Source, pack: RulePack, as_of: dt.date | None, seen: set[str] | None = None) -> _Run:
+def _run(table: Source, pack: RulePack, as_of: dt.date | None, seen: SeenHashes | None = None) -> _Run:
     """The whole pipeline: validate -> features -> factors and rules -> output columns.
 
     ``seen`` holds the contract ids of earlier batches of the same stream (updated here), so
@@ -70,7 +70,7 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None, seen: set[str] | 
     return _Run(table, inputs, features, scored, columns)
 
 
-def _duplicates(table: Source, seen: set[str] | None) -> Coded:
+def _duplicates(table: Source, seen: SeenHashes | None) -> Coded:
     """``warning`` column: a contract id already used earlier in the table (or stream) is flagged."""
     n = table.num_rows if isinstance(table, pa.Table) else len(table["contract_id"])
     flagged = np.zeros(n, dtype=bool)
@@ -82,9 +82,10 @@ def _duplicates(table: Source, seen: set[str] | None) -> Coded:
         flagged[first] = False
         if seen is not None:
             ids = encoded.dictionary.to_pylist()
-            earlier = np.array([value in seen for value in ids] + [False])
+            hashes = np.fromiter((hash(value) for value in ids), dtype=np.int64, count=len(ids))
+            earlier = np.append(seen.contains(hashes), False)
             flagged |= earlier[np.where(indices >= 0, indices, len(ids))]
-            seen.update(ids)
+            seen.add(hashes)
     return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING])
 
 
@@ -209,7 +210,7 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     return _score_arrow(to_arrow(table), _pack(rules), _date(as_of))
 
 
-def _score_arrow(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, seen: set[str] | None = None) -> pa.Table:
+def _score_arrow(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, seen: SeenHashes | None = None) -> pa.Table:
     run = _run(arrow, pack, as_of, seen)
     kept = arrow.drop_columns([name for name in (*OUTPUT_COLUMNS, PARSE_ERROR_COLUMN) if name in arrow.column_names])
     out = _to_arrow_columns(run.columns)

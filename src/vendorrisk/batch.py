@@ -20,6 +20,7 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vendorrisk._arrays import SeenHashes
 from vendorrisk.api import Rules, _pack, _score_arrow
 from vendorrisk.schema import CANONICAL_COLUMNS
 from vendorrisk.validate import RECORD
@@ -128,7 +129,7 @@ def score_stream(
     """
     pack = _pack(rules)
     summary = Summary()
-    seen: set[str] = set()  # contract ids of earlier batches, to flag duplicates across batches
+    seen = SeenHashes()  # contract ids of earlier batches (as hashes), to flag duplicates across batches
     stop = threading.Event()
     inbox: queue.Queue[object] = queue.Queue(QUEUE_DEPTH)
     outbox: queue.Queue[object] = queue.Queue(QUEUE_DEPTH)

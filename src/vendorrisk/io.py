@@ -60,7 +60,7 @@ __all__ = [
 Format: TypeAlias = Literal["csv", "parquet", "jsonl"]
 FORMATS: Final[tuple[Format, ...]] = ("csv", "parquet", "jsonl")
 #: CSV is read in blocks of this many bytes (one batch per block).
-BATCH_BYTES: Final = 16 << 20
+BATCH_BYTES: Final = 8 << 20
 #: Parquet is read, and JSON Lines parsed, this many rows (lines) at a time.
 BATCH_ROWS: Final = 65_536
 #: Schema metadata key: columns that hold JSON text of nested values (JSON Lines input), as a JSON list.
