@@ -199,7 +199,7 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
         value = np.where(unassessed, unassessed_value, strength)
         contribution = np.where(known, np.where(foreign, value, 0.0), np.where(is_seat, unknown_seat, unknown_other)) * weight
         top = contribution.argmax(axis=0)
-        best_value = np.take_along_axis(contribution, top[None, :], axis=0)[0]
+        best_value = contribution.max(axis=0)
         reach.append(best_value)
         best.append(np.where(best_value > 0, top, -1))
     return np.concatenate(reach), np.concatenate(best)
