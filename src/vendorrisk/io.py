@@ -382,6 +382,7 @@ class _FileSink:
     def __init__(self, target: str | Path | BinaryIO) -> None:
         self._target = target
         self._handle: BinaryIO | None = None
+        self._writer: Any = None  # the format's writer, made on the first write
 
     def _sink(self) -> BinaryIO:
         if isinstance(self._target, (str, Path)):
@@ -396,6 +397,9 @@ class _FileSink:
             self._handle = None
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         self._close_handle()
 
     def __enter__(self) -> Self:
@@ -414,19 +418,12 @@ class CsvSink(_FileSink):
     def __init__(self, target: str | Path | BinaryIO, *, delimiter: str = ",") -> None:
         super().__init__(target)
         self._options = pacsv.WriteOptions(delimiter=delimiter)
-        self._writer: pacsv.CSVWriter | None = None
 
     def write(self, table: pa.Table) -> None:
         table = _flat(_plain(table))
         if self._writer is None:
             self._writer = pacsv.CSVWriter(self._sink(), table.schema, write_options=self._options)
         self._writer.write_table(table)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        self._close_handle()
 
 
 class ParquetSink(_FileSink):
@@ -437,7 +434,6 @@ class ParquetSink(_FileSink):
 
     def __init__(self, target: str | Path | BinaryIO) -> None:
         super().__init__(target)
-        self._writer: Any = None
         self._schema: pa.Schema | None = None
 
     def write(self, table: pa.Table) -> None:
@@ -450,12 +446,6 @@ class ParquetSink(_FileSink):
         elif not table.schema.equals(self._schema, check_metadata=False):
             table = table.cast(self._schema)  # e.g. a column all null in this batch
         self._writer.write_table(table)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        self._close_handle()
 
 
 class JsonlSink(_FileSink):
