@@ -86,32 +86,44 @@ def _by_scenario(point: float, low: float, high: float, scenario: NDArray[np.int
     return np.array([point, low, high], dtype=np.float64)[scenario]
 
 
+_FILLED: Final = ("hosting", "operator", "service_type", "vendor_remote_access", "customer_held_keys", "audit_rights", "data_categories", "records")
+_FILLS: dict[str, NDArray[np.float64]] = {}
+
+
+def _fill_values(pack: RulePack) -> NDArray[np.float64]:
+    """``(n_filled, 3)``: the value an unknown input takes at the point (the assumption), the low
+    end (its least exposed value) and the high end (its most exposed value); cached per pack."""
+    if pack.fingerprint not in _FILLS:
+        assumptions = pack.model.assumptions
+        categories = FIELD_BY_NAME["data_categories"].values
+        rows: list[tuple[float, ...]] = []
+        for name in _FILLED:
+            spec = FIELD_BY_NAME[name]
+            if name == "data_categories":
+                rows.append((sum(1 << categories.index(c) for c in assumptions.data_categories), 0, (1 << len(categories)) - 1))
+            elif name == "records":
+                rows.append((assumptions.records, 0.0, np.inf))
+            elif spec.kind == "bool":
+                assert spec.risk_order is not None
+                rows.append((int(getattr(assumptions, name)), int(spec.risk_order[0]), int(spec.risk_order[1])))
+            elif spec.risk_order is None:  # unordered: stays unknown (-1) at the interval's ends
+                rows.append((spec.values.index(getattr(assumptions, name)), UNKNOWN, UNKNOWN))
+            else:
+                rows.append(tuple(spec.values.index(str(v)) for v in (getattr(assumptions, name), spec.risk_order[0], spec.risk_order[-1])))
+        _FILLS[pack.fingerprint] = np.array(rows, dtype=np.float64)
+    return _FILLS[pack.fingerprint]
+
+
 def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
-    assumptions = pack.model.assumptions
+    n = inputs.n
+    values = np.stack([inputs.columns[name].astype(np.float64) for name in _FILLED])  # (n_filled, n)
+    known = np.stack([inputs.known[name] for name in _FILLED])
+    stacked = np.where(np.tile(known, 3), np.tile(values, 3), np.repeat(_fill_values(pack), n, axis=1))
     filled: dict[str, NDArray[Any]] = {}
-
-    def stack(name: str, values: tuple[float, float, float], dtype: type[np.generic]) -> None:
-        column, known = inputs.columns[name], inputs.known[name]
-        filled[name] = np.concatenate([np.where(known, column, value) for value in values]).astype(dtype)
-
-    for name in ("hosting", "operator", "service_type"):
-        spec = FIELD_BY_NAME[name]
-        point = spec.values.index(getattr(assumptions, name))
-        if spec.risk_order is None:  # unordered: stays unknown (-1) at the interval's ends
-            stack(name, (point, UNKNOWN, UNKNOWN), np.int8)
-        else:
-            best, worst = (spec.values.index(str(v)) for v in (spec.risk_order[0], spec.risk_order[-1]))
-            stack(name, (point, best, worst), np.int8)
-    for name in ("vendor_remote_access", "customer_held_keys", "audit_rights"):
-        spec = FIELD_BY_NAME[name]
-        assert spec.risk_order is not None
-        stack(name, (int(getattr(assumptions, name)), int(spec.risk_order[0]), int(spec.risk_order[1])), np.int8)
-        filled[name] = filled[name] == 1
-    categories = FIELD_BY_NAME["data_categories"].values
-    assumed_bits = sum(1 << categories.index(c) for c in assumptions.data_categories)
-    stack("data_categories", (assumed_bits, 0, (1 << len(categories)) - 1), np.uint16)
-    stack("records", (float(assumptions.records), 0.0, np.inf), np.float64)
+    for row, name in zip(stacked, _FILLED):
+        kind = FIELD_BY_NAME[name].kind
+        filled[name] = row == 1 if kind == "bool" else row if kind == "count" else row.astype(np.uint16 if kind == "set" else np.int8)
     return filled
 
 
@@ -192,17 +204,15 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     foreign = codes != features.buyer[None, :]
     is_seat = np.array([kind == "seat" for kind in features.link_kind])[:, None]
     assumed = pack.model.assumptions.vendor_strength
-    reach, best = [], []
-    # (strength of an unassessed state, of an unknown seat, of another unknown link) per scenario;
-    # an unknown seat is assumed foreign at `vendor_strength`, other unknown links absent.
-    for unassessed_value, unknown_seat, unknown_other in ((p.unassessed_strength, assumed, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)):
-        value = np.where(unassessed, unassessed_value, strength)
-        contribution = np.where(known, np.where(foreign, value, 0.0), np.where(is_seat, unknown_seat, unknown_other)) * weight
-        top = contribution.argmax(axis=0)
-        best_value = contribution.max(axis=0)
-        reach.append(best_value)
-        best.append(np.where(best_value > 0, top, -1))
-    return np.concatenate(reach), np.concatenate(best)
+    # Per scenario (point, low, high): the strength of an unassessed state, of an unknown seat
+    # (assumed foreign at `vendor_strength`) and of another unknown link (assumed absent).
+    unassessed_value = np.array([p.unassessed_strength, 0.0, 1.0])[:, None, None]
+    unknown_value = np.where(is_seat[None], np.array([assumed, 0.0, 1.0])[:, None, None], np.array([0.0, 0.0, 1.0])[:, None, None])
+    value = np.where(unassessed[None], unassessed_value, strength[None])  # (3, n_links, n)
+    contribution = np.where(known[None], np.where(foreign[None], value, 0.0), unknown_value) * weight[None]
+    top = contribution.argmax(axis=1)  # (3, n)
+    reach = contribution.max(axis=1)
+    return reach.reshape(-1), np.where(reach > 0, top, -1).reshape(-1)
 
 
 def _governance(features: Features, params: Parameters, pack: RulePack, scenario: NDArray[np.intp]) -> Float:
@@ -286,33 +296,51 @@ def apply_rules(
             # Where an unknown input leaves the condition open, the low end assumes what lowers
             # the score and the high end what raises it; the point score needs it to be sure.
             fired[:, j] |= possible & (high_end if compiled.rule.raises else low_end)
-    contribution = np.zeros((n, len(rules)))
-    factor = np.ones(n)
-    added = np.zeros(n)
-    gate = np.zeros(n, dtype=np.int8)
-    for j, compiled in enumerate(rules):
-        effect = compiled.rule.effect
-        if isinstance(effect, Multiply):
-            factor = np.where(fired[:, j], factor * effect.factor, factor)
-            contribution[:, j] = np.where(fired[:, j], base * (effect.factor - 1.0), 0.0)
-        elif isinstance(effect, Add):
-            added += np.where(fired[:, j], effect.points, 0.0)
-            contribution[:, j] = np.where(fired[:, j], effect.points, 0.0)
-        elif isinstance(effect, Gate):
-            level = 1 if pack.model.gates.warn_only else GATE_LEVEL[effect.gate]
-            gate = np.maximum(gate, np.where(fired[:, j], level, 0)).astype(np.int8)
+    effects = _effects(pack)
+    # Multiply and add in one pass over the (n_contracts, n_rules) fired matrix.
+    factor = np.where(fired, effects.factor, 1.0).prod(axis=1)
+    added = fired @ effects.points
+    contribution = fired * (effects.points + base[:, None] * (effects.factor - 1.0))
+    gate = (fired * effects.gate).max(axis=1, initial=0).astype(np.int8)
     score = base * factor + added
-    for kind in (Cap, Floor):
-        limits = [(j, r.rule.effect.score) for j, r in enumerate(rules) if isinstance(r.rule.effect, kind)]
-        if not limits:
-            continue
+    for limits, is_cap in ((effects.caps, True), (effects.floors, False)):
         before = score
         for j, limit in limits:
-            moved = np.minimum(limit - before, 0.0) if kind is Cap else np.maximum(limit - before, 0.0)
+            moved = np.minimum(limit - before, 0.0) if is_cap else np.maximum(limit - before, 0.0)
             contribution[:, j] = np.where(fired[:, j], moved, 0.0)
-            bound = np.where(fired[:, j], limit, np.inf if kind is Cap else -np.inf)
-            score = np.minimum(score, bound) if kind is Cap else np.maximum(score, bound)
+            bound = np.where(fired[:, j], limit, np.inf if is_cap else -np.inf)
+            score = np.minimum(score, bound) if is_cap else np.maximum(score, bound)
     return np.clip(score, 0.0, 100.0), gate, fired, contribution
+
+
+@dataclass(frozen=True)
+class _Effects:
+    """The rules' effects as ``(n_rules,)`` arrays: multiplier (1 if none), points (0 if none),
+    gate level (0 if none), and the (index, limit) of each cap and floor."""
+
+    factor: Float
+    points: Float
+    gate: NDArray[np.int8]
+    caps: tuple[tuple[int, float], ...]
+    floors: tuple[tuple[int, float], ...]
+
+
+_EFFECTS: dict[str, _Effects] = {}
+
+
+def _effects(pack: RulePack) -> _Effects:
+    if pack.fingerprint not in _EFFECTS:
+        rules = [compiled.rule for compiled in pack.rules]
+        kinds = [rule.effect for rule in rules]
+        warn_only = pack.model.gates.warn_only
+        _EFFECTS[pack.fingerprint] = _Effects(
+            factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]),
+            points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]),
+            gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8),
+            caps=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Cap)),
+            floors=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Floor)),
+        )
+    return _EFFECTS[pack.fingerprint]
 
 
 def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:
