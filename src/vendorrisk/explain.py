@@ -44,7 +44,7 @@ def reasons(scored: Scored, pack: RulePack) -> Coded:
     key = gate_rank * 1000.0 + np.abs(scored.contribution) - np.arange(n_rules) * 1e-9
     key = np.where(scored.fired, key, -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
-    ranked = np.where(np.take_along_axis(scored.fired, order, axis=1), order, n_rules)
+    ranked = np.where(scored.fired[np.arange(n)[:, None], order], order, n_rules)
     if n > SMALL and (n_rules + 1) ** n_rules < 2**62:  # one int64 key per ordering: sorting 1-D keys is fast
         key = (ranked * (n_rules + 1) ** np.arange(n_rules)).sum(axis=1)
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)

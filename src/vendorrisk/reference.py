@@ -214,8 +214,19 @@ class Reference:
                 generic[loose] = index if generic.get(loose, index) == index else _AMBIGUOUS
         return exact, generic
 
+    @cached_property
+    def _matched(self) -> dict[str, int]:
+        return {}
+
     def match_vendor(self, name: str) -> int:
-        """Index of the registry vendor a name refers to, or ``-1`` when none matches."""
+        """Index of the registry vendor a name refers to, or ``-1`` when none matches (memoised)."""
+        if name not in self._matched:
+            if len(self._matched) > 100_000:  # bound the memo for streams of ever-new names
+                self._matched.clear()
+            self._matched[name] = self._match(name)
+        return self._matched[name]
+
+    def _match(self, name: str) -> int:
         exact, generic = self._vendor_keys
         key = normalise_name(name)
         if key in exact:
@@ -341,8 +352,8 @@ class Reference:
         dates = as_of.astype("datetime64[D]")
         years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
         starts = self._edition_starts
-        cap = years - (dates < starts[np.clip(years - 1900, 0, len(starts) - 1)])  # latest edition out by then
-        column = np.clip(cap - first, 0, editions.shape[1] - 1)
+        cap = years - (dates < starts[np.minimum(np.maximum(years - 1900, 0), len(starts) - 1)])  # latest edition out by then
+        column = np.minimum(np.maximum(cap - first, 0), editions.shape[1] - 1)
         row = np.where((country >= 0) & (country < len(COUNTRY_CODES)), country, len(COUNTRY_CODES))
         edition = editions[row, column]
         usable = (cap >= first) & (edition > 0) & (cap - edition <= max_age_years)
