@@ -8,6 +8,7 @@ string of factor levels, e.g. ``VRX:1/DS:H/LR:C/AP:H/IH:M/GV:PF``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -68,16 +69,18 @@ def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     position = np.zeros(unique[-1] + 1 if len(unique) else 1, dtype=np.intp)
     position[unique] = np.arange(len(unique))
     inverse = position[key]
-    texts = []
-    for present in unique:
-        value = int(present)
-        parts = []
-        for label, _ in reversed(VECTOR_METRICS):
-            parts.append(f"{label}:{LEVELS[value % len(LEVELS)]}")
-            value //= len(LEVELS)
-        governance = "X" if value == 0 else GOVERNANCE_STATUSES[value - 1]
-        texts.append("/".join([VECTOR_VERSION, *reversed(parts), f"GV:{governance}"]))
-    return Coded(inverse.reshape(-1), texts)
+    return Coded(inverse.reshape(-1), [_vector_text(int(present)) for present in unique])
+
+
+@functools.lru_cache(maxsize=4096)
+def _vector_text(key: int) -> str:
+    """The vector string of one key: the governance status, then each level, in base len(LEVELS)."""
+    parts = []
+    for label, _ in reversed(VECTOR_METRICS):
+        parts.append(f"{label}:{LEVELS[key % len(LEVELS)]}")
+        key //= len(LEVELS)
+    governance = "X" if key == 0 else GOVERNANCE_STATUSES[key - 1]
+    return "/".join([VECTOR_VERSION, *reversed(parts), f"GV:{governance}"])
 
 
 @dataclass(frozen=True)

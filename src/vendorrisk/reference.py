@@ -141,6 +141,7 @@ _LEGAL_SUFFIXES: Final = frozenset(
 _GENERIC_WORDS: Final = frozenset("group holding holdings international technologies technology".split())
 _PUNCTUATION: Final = re.compile(r"[^\w]+")
 _AMBIGUOUS: Final = -2
+_DAY_1900: Final = int(np.datetime64("1900-01-01", "D").astype(np.int64))
 
 
 def normalise_name(name: str) -> str:
@@ -304,10 +305,19 @@ class Reference:
         return (decay @ pair_weight)[inverse]
 
     @cached_property
-    def _edition_starts(self) -> NDArray[np.datetime64]:
-        """The day each edition year 1900..2200 becomes available."""
+    def _edition_by_day(self) -> NDArray[np.int16]:
+        """For each day from 1900-01-01 to 2200-12-31: the latest edition year available on it."""
         month, day = self.governance_available_from
-        return np.array([f"{y:04d}-{month:02d}-{day:02d}" for y in range(1900, 2201)], dtype="datetime64[D]")
+        days = np.arange(np.datetime64("1900-01-01"), np.datetime64("2201-01-01"))
+        years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+        starts = np.array([f"{y:04d}-{month:02d}-{day:02d}" for y in range(1900, 2201)], dtype="datetime64[D]")
+        return (years - (days < starts[years - 1900])).astype(np.int16)
+
+    def _edition_out_by(self, as_of: NDArray[np.datetime64]) -> NDArray[np.int64]:
+        """``(n,)`` the latest edition year available on each date (dates clamped to 1900..2200)."""
+        table = self._edition_by_day
+        offset = as_of.astype("datetime64[D]").astype(np.int64) - _DAY_1900
+        return table[np.minimum(np.maximum(offset, 0), len(table) - 1)].astype(np.int64)
 
     @cached_property
     def _ratings(self) -> tuple[int, NDArray[np.int16], NDArray[np.int8], NDArray[np.float64]]:
@@ -349,10 +359,7 @@ class Reference:
         edition : ``(n_contracts,)`` the edition year used, 0 when none.
         """
         first, editions, statuses, totals = self._ratings
-        dates = as_of.astype("datetime64[D]")
-        years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-        starts = self._edition_starts
-        cap = years - (dates < starts[np.minimum(np.maximum(years - 1900, 0), len(starts) - 1)])  # latest edition out by then
+        cap = self._edition_out_by(as_of)
         column = np.minimum(np.maximum(cap - first, 0), editions.shape[1] - 1)
         row = np.where((country >= 0) & (country < len(COUNTRY_CODES)), country, len(COUNTRY_CODES))
         edition = editions[row, column]
