@@ -92,12 +92,15 @@ def _duplicates(table: Source, seen: SeenHashes | None) -> Coded:
 def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
     """Output columns as numpy arrays; invalid rows get nulls (NaN / None) and their error."""
     invalid = inputs.invalid()
+    any_invalid = bool(invalid.any())  # most batches: nothing to blank out
 
     def numbers(values: NDArray[np.float64], decimals: int) -> NDArray[np.float64]:
-        return np.where(invalid, np.nan, np.round(values, decimals))
+        rounded = np.round(values, decimals)
+        return np.where(invalid, np.nan, rounded) if any_invalid else rounded
 
-    def words(codes: NDArray[np.int8], names: tuple[str, ...]) -> Coded:
-        return Coded(codes, names).masked(invalid)
+    def words(codes: NDArray[np.int8] | Coded, names: tuple[str, ...] = ()) -> Coded:
+        coded = codes if isinstance(codes, Coded) else Coded(codes, names)
+        return coded.masked(invalid) if any_invalid else coded
 
     scores = numbers(np.stack([scored.score, scored.score_low, scored.score_high]), 1)
     columns: dict[str, Any] = {
@@ -110,16 +113,13 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
     rounded = numbers(np.stack([getattr(scored.factors, factor) for factor in FACTORS]), 3)
     for index, factor in enumerate(FACTORS):
         columns[factor] = rounded[index]
-    columns["reasons"] = reasons(scored, pack).masked(invalid)
-    columns["vector"] = vectors(scored, features, pack).masked(invalid)
+    columns["reasons"] = words(reasons(scored, pack))
+    columns["vector"] = words(vectors(scored, features, pack))
     columns["as_of"] = features.as_of
     columns["governance_edition"] = np.where((features.governance_edition > 0) & ~invalid, features.governance_edition, np.nan)
     columns["fingerprint"] = Coded(np.zeros(inputs.n, dtype=np.int32), [pack.fingerprint])
     columns["error"] = inputs.errors()
     return columns
-
-
-_ARROW_TYPES = {"as_of": pa.date32()}
 
 
 def _to_arrow_columns(columns: Mapping[str, Any]) -> dict[str, pa.Array]:

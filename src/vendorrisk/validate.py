@@ -223,12 +223,11 @@ def _coded(
     """Parse a low-cardinality text column once per distinct value."""
     if isinstance(column, list):  # cells from Python: parse each (parsers are cached), one array at the end
         parsed = [(UNKNOWN, None) if cell is None or not str(cell).strip() else parse(str(cell)) for cell in column]
-        values = np.array([code for code, _ in parsed], dtype=np.int64)
         if any(code == _NOT_A_CODE for code, _ in parsed):
-            bad = values == _NOT_A_CODE
+            bad = np.array([code == _NOT_A_CODE for code, _ in parsed])
             errors.add(name, bad, np.array([message for _, message in parsed], dtype=object))
-            values[bad] = UNKNOWN
-        return values.astype(dtype), values != UNKNOWN
+        values = np.array([UNKNOWN if code == _NOT_A_CODE else code for code, _ in parsed], dtype=dtype)
+        return values, values != UNKNOWN
     texts, indices = _distinct(column)
     parsed = [parse(text) for text in texts]
     codes = np.array([code for code, _ in parsed] + [UNKNOWN], dtype=np.int64)
