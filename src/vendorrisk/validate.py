@@ -127,7 +127,7 @@ def _parse_enum(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
 
 @functools.lru_cache(maxsize=4096)
 def _parse_categories(text: str) -> tuple[int, str | None]:
-    values = FIELDS_BY_KIND_SET.values
+    values = _CATEGORIES.values
     bits = 0
     for part in text.split(";"):
         word = _normal_word(part)
@@ -156,7 +156,7 @@ def _parse_date(text: str) -> tuple[int, str | None]:
         return _NOT_A_CODE, f"{text!r} is not a date (use YYYY-MM-DD)"
 
 
-FIELDS_BY_KIND_SET: Final = next(spec for spec in FIELDS if spec.kind == "set")
+_CATEGORIES: Final = next(spec for spec in FIELDS if spec.kind == "set")  # data_categories
 
 
 def _as_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
