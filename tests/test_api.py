@@ -297,3 +297,10 @@ def test_bad_numbers_are_reported_in_small_and_large_batches_alike(bad: str) -> 
         errors = vendorrisk.score_table(rows).column("error").to_pylist()
         assert errors[1].startswith("records: "), (size, bad, errors[1])
         assert errors[0] == errors[2] == "", size
+
+
+def test_one_contract_without_required_keys_is_an_invalid_result_not_an_exception() -> None:
+    result = vendorrisk.score({"contract_id": "x"})
+    assert result.error == "buyer_country: missing (required)" and result.score is None
+    assert vendorrisk.score({}).error == "contract_id: missing (required); buyer_country: missing (required)"
+    assert "not scored" in vendorrisk.score({"buyer_country": "PG"}).explain()

@@ -58,21 +58,21 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None, seen: SeenHashes 
     ``seen`` holds the contract ids of earlier batches of the same stream (updated here), so
     duplicates are flagged across batches too.
     """
-    names = table.column_names if isinstance(table, pa.Table) else list(table)
-    missing = [name for name in REQUIRED if name not in names]
+    # A table (a file) without a required column cannot be scored at all; one contract given
+    # from Python without one is a contract with an error, like any other invalid row.
+    missing = [name for name in REQUIRED if name not in table.column_names] if isinstance(table, pa.Table) else []
     if missing:
         raise InputError(f"the input has no {', '.join(repr(m) for m in missing)} column (required)")
     inputs = validate(table)
     features = derive(inputs, pack, as_of)
     scored = score_batch(inputs, features, pack)
     columns = _output_columns(inputs, features, scored, pack)
-    columns["warning"] = _duplicates(table, seen)
+    columns["warning"] = _duplicates(table, inputs.n, seen)
     return _Run(table, inputs, features, scored, columns)
 
 
-def _duplicates(table: Source, seen: SeenHashes | None) -> Coded:
+def _duplicates(table: Source, n: int, seen: SeenHashes | None) -> Coded:
     """``warning`` column: a contract id already used earlier in the table (or stream) is flagged."""
-    n = table.num_rows if isinstance(table, pa.Table) else len(table["contract_id"])
     flagged = np.zeros(n, dtype=bool)
     if isinstance(table, pa.Table) and n:
         encoded = pc.dictionary_encode(table.column("contract_id")).combine_chunks()
@@ -255,7 +255,8 @@ def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt
     if not isinstance(contract, (Mapping, Contract)):
         raise InputError(f"cannot score a {type(contract).__name__}: give a Contract or a mapping")
     # One row from Python skips Arrow: the columns go to the same validator as lists of cells.
-    run = _run({name: [value] for name, value in _row(contract).items()}, pack, _date(as_of))
+    row = {"contract_id": None, **_row(contract)}  # at least one column: a batch of exactly one
+    run = _run({name: [value] for name, value in row.items()}, pack, _date(as_of))
     return _result(run, 0, pack)
 
 
@@ -288,5 +289,5 @@ def _result(run: _Run, row: int, pack: RulePack) -> Result:
 
 def _contract_id(run: _Run, row: int) -> str | None:
     table = run.table
-    value = table.column("contract_id")[row].as_py() if isinstance(table, pa.Table) else table["contract_id"][row]
+    value = table.column("contract_id")[row].as_py() if isinstance(table, pa.Table) else table.get("contract_id", [None])[row]
     return None if value is None else str(value)
