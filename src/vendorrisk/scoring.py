@@ -26,8 +26,10 @@ are exact over ordered unknowns and sound over the rest.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -86,32 +88,44 @@ def _by_scenario(point: float, low: float, high: float, scenario: NDArray[np.int
     return np.array([point, low, high], dtype=np.float64)[scenario]
 
 
+T = TypeVar("T")
+
+
+def _per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
+    """Memoise a table derived from a pack's parameters, keyed by the pack's fingerprint."""
+    built: dict[str, T] = {}
+
+    @functools.wraps(build)
+    def get(pack: RulePack) -> T:
+        if pack.fingerprint not in built:
+            built[pack.fingerprint] = build(pack)
+        return built[pack.fingerprint]
+
+    return get
+
+
 _FILLED: Final = ("hosting", "operator", "service_type", "vendor_remote_access", "customer_held_keys", "audit_rights", "data_categories", "records")
-_FILLS: dict[str, NDArray[np.float64]] = {}
-
-
+@_per_pack
 def _fill_values(pack: RulePack) -> NDArray[np.float64]:
     """``(n_filled, 3)``: the value an unknown input takes at the point (the assumption), the low
-    end (its least exposed value) and the high end (its most exposed value); cached per pack."""
-    if pack.fingerprint not in _FILLS:
-        assumptions = pack.model.assumptions
-        categories = FIELD_BY_NAME["data_categories"].values
-        rows: list[tuple[float, ...]] = []
-        for name in _FILLED:
-            spec = FIELD_BY_NAME[name]
-            if name == "data_categories":
-                rows.append((sum(1 << categories.index(c) for c in assumptions.data_categories), 0, (1 << len(categories)) - 1))
-            elif name == "records":
-                rows.append((assumptions.records, 0.0, np.inf))
-            elif spec.kind == "bool":
-                assert spec.risk_order is not None
-                rows.append((int(getattr(assumptions, name)), int(spec.risk_order[0]), int(spec.risk_order[1])))
-            elif spec.risk_order is None:  # unordered: stays unknown (-1) at the interval's ends
-                rows.append((spec.values.index(getattr(assumptions, name)), UNKNOWN, UNKNOWN))
-            else:
-                rows.append(tuple(spec.values.index(str(v)) for v in (getattr(assumptions, name), spec.risk_order[0], spec.risk_order[-1])))
-        _FILLS[pack.fingerprint] = np.array(rows, dtype=np.float64)
-    return _FILLS[pack.fingerprint]
+    end (its least exposed value) and the high end (its most exposed value)."""
+    assumptions = pack.model.assumptions
+    categories = FIELD_BY_NAME["data_categories"].values
+    rows: list[tuple[float, ...]] = []
+    for name in _FILLED:
+        spec = FIELD_BY_NAME[name]
+        if name == "data_categories":
+            rows.append((sum(1 << categories.index(c) for c in assumptions.data_categories), 0, (1 << len(categories)) - 1))
+        elif name == "records":
+            rows.append((assumptions.records, 0.0, np.inf))
+        elif spec.kind == "bool":
+            assert spec.risk_order is not None
+            rows.append((int(getattr(assumptions, name)), int(spec.risk_order[0]), int(spec.risk_order[1])))
+        elif spec.risk_order is None:  # unordered: stays unknown (-1) at the interval's ends
+            rows.append((spec.values.index(getattr(assumptions, name)), UNKNOWN, UNKNOWN))
+        else:
+            rows.append(tuple(spec.values.index(str(v)) for v in (getattr(assumptions, name), spec.risk_order[0], spec.risk_order[-1])))
+    return np.array(rows, dtype=np.float64)
 
 
 def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
@@ -130,24 +144,23 @@ def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
 # --- factors ---------------------------------------------------------------------------------
 
 
-_SENSITIVITY: dict[str, Float] = {}
+@_per_pack
+def _sensitivity_table(pack: RulePack) -> Float:
+    """``(2**14,)`` S for every possible set of data categories, indexed by its bitmask."""
+    p = pack.model.parameters.sensitivity
+    categories = FIELD_BY_NAME["data_categories"].values
+    weights = np.array([p.weights[c] for c in categories])  # type: ignore[index]
+    every = np.arange(1 << len(categories))
+    members = ((every[:, None] >> np.arange(len(categories))) & 1).astype(bool)  # (2**14, n_categories)
+    linked = (members & (weights >= p.linkage_threshold)).sum(axis=1)
+    chosen = np.where(members, weights, 0.0).max(axis=1, initial=0.0)
+    table: Float = np.minimum(1.0, chosen + p.linkage_bonus * np.maximum(linked - 1, 0))
+    return table
 
 
 def _sensitivity(bits: NDArray[np.uint16], pack: RulePack) -> Float:
-    """``S = min(1, max_c w_c + linkage_bonus * (k - 1))``, looked up by category bitmask.
-
-    The table holds S for every one of the 2**14 possible sets; it is built once per pack.
-    """
-    if pack.fingerprint not in _SENSITIVITY:
-        p = pack.model.parameters.sensitivity
-        categories = FIELD_BY_NAME["data_categories"].values
-        weights = np.array([p.weights[c] for c in categories])  # type: ignore[index]
-        every = np.arange(1 << len(categories))
-        members = ((every[:, None] >> np.arange(len(categories))) & 1).astype(bool)  # (2**14, n_categories)
-        linked = (members & (weights >= p.linkage_threshold)).sum(axis=1)
-        chosen = np.where(members, weights, 0.0).max(axis=1, initial=0.0)
-        _SENSITIVITY[pack.fingerprint] = np.minimum(1.0, chosen + p.linkage_bonus * np.maximum(linked - 1, 0))
-    result: Float = _SENSITIVITY[pack.fingerprint][bits]
+    """``S = min(1, max_c w_c + linkage_bonus * (k - 1))``, looked up by category bitmask."""
+    result: Float = _sensitivity_table(pack)[bits]
     return result
 
 
@@ -159,23 +172,21 @@ def _volume(records: Float, params: Parameters) -> Float:
     return volume
 
 
-_WEIGHTS: dict[tuple[str, str], Float] = {}
-
-
-def _weights(pack: RulePack, field: str) -> Float:
-    """``(n_values,)`` access weights of an enum field, indexed by its codes; cached by pack fingerprint."""
-    key = (pack.fingerprint, field)
-    if key not in _WEIGHTS:
-        table = getattr(pack.model.parameters.access, field)
-        _WEIGHTS[key] = np.array([table[value] for value in FIELD_BY_NAME[field].values])
-    return _WEIGHTS[key]
+@_per_pack
+def _enum_weights(pack: RulePack) -> dict[str, Float]:
+    """Per enum field of the access path, ``(n_values,)`` weights indexed by the field's codes."""
+    access = pack.model.parameters.access
+    return {
+        field: np.array([getattr(access, field)[value] for value in FIELD_BY_NAME[field].values])
+        for field in ("service_type", "operator", "hosting")
+    }
 
 
 def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
     p = pack.model.parameters.access
     access = np.ones(scenario.shape[0])
     for name in ("service_type", "operator", "hosting"):
-        weights = _weights(pack, name)
+        weights = _enum_weights(pack)[name]
         codes = filled[name]
         if FIELD_BY_NAME[name].risk_order is not None:  # ordered inputs are filled: never unknown here
             access *= weights[codes]
@@ -325,22 +336,17 @@ class _Effects:
     floors: tuple[tuple[int, float], ...]
 
 
-_EFFECTS: dict[str, _Effects] = {}
-
-
+@_per_pack
 def _effects(pack: RulePack) -> _Effects:
-    if pack.fingerprint not in _EFFECTS:
-        rules = [compiled.rule for compiled in pack.rules]
-        kinds = [rule.effect for rule in rules]
-        warn_only = pack.model.gates.warn_only
-        _EFFECTS[pack.fingerprint] = _Effects(
-            factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]),
-            points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]),
-            gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8),
-            caps=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Cap)),
-            floors=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Floor)),
-        )
-    return _EFFECTS[pack.fingerprint]
+    kinds = [compiled.rule.effect for compiled in pack.rules]
+    warn_only = pack.model.gates.warn_only
+    return _Effects(
+        factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]),
+        points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]),
+        gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8),
+        caps=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Cap)),
+        floors=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Floor)),
+    )
 
 
 def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:
