@@ -304,3 +304,10 @@ def test_one_contract_without_required_keys_is_an_invalid_result_not_an_exceptio
     assert result.error == "buyer_country: missing (required)" and result.score is None
     assert vendorrisk.score({}).error == "contract_id: missing (required); buyer_country: missing (required)"
     assert "not scored" in vendorrisk.score({"buyer_country": "PG"}).explain()
+
+
+def test_explain_lists_the_fired_rules_in_the_order_of_reasons() -> None:
+    result = vendorrisk.score({**GOOD, "data_categories": "biometric;identity", "records": 20_000_000})
+    text = result.explain()
+    positions = [text.index(f"- {rule_id} [") for rule_id in result.reasons]
+    assert len(result.reasons) >= 2 and positions == sorted(positions)

@@ -33,19 +33,27 @@ VECTOR_METRICS: Final = (("DS", "impact"), ("LR", "legal_reach"), ("AP", "access
 LEVELS: Final = ("N", "L", "M", "H", "C")
 
 
+def _ranked(fired: NDArray[np.bool_], contribution: NDArray[np.float64], pack: RulePack) -> NDArray[np.intp]:
+    """``(n_contracts, n_rules)`` rule indices most important first, ``n_rules`` after the fired ones.
+
+    Order: gate level (block, warn), then points moved (at most 100), then pack order.
+    """
+    n, n_rules = fired.shape
+    gate_rank = np.array(
+        [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules], dtype=float
+    )
+    key = np.where(fired, gate_rank * 1000.0 + np.abs(contribution) - np.arange(n_rules) * 1e-9, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")
+    ranked: NDArray[np.intp] = np.where(fired[np.arange(n)[:, None], order], order, n_rules)
+    return ranked
+
+
 def reasons(scored: Scored, pack: RulePack) -> Coded:
     """``(n_contracts,)`` fired rule ids joined by ``;``, most important first."""
     n, n_rules = scored.fired.shape
     if n_rules == 0:
         return Coded(np.zeros(n, dtype=np.int32), [""])
-    gate_rank = np.array(
-        [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules], dtype=float
-    )
-    # Sort key: gate level, then |points moved| (<= 100), then pack order; unfired rules last.
-    key = gate_rank * 1000.0 + np.abs(scored.contribution) - np.arange(n_rules) * 1e-9
-    key = np.where(scored.fired, key, -np.inf)
-    order = np.argsort(-key, axis=1, kind="stable")
-    ranked = np.where(scored.fired[np.arange(n)[:, None], order], order, n_rules)
+    ranked = _ranked(scored.fired, scored.contribution, pack)
     if n > SMALL and (n_rules + 1) ** n_rules < 2**62:  # one int64 key per ordering: sorting 1-D keys is fast
         key = (ranked * (n_rules + 1) ** np.arange(n_rules)).sum(axis=1)
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
@@ -216,12 +224,8 @@ def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, p
     governance_text = (
         f"Freedom House {GOVERNANCE_STATUSES[status]}, edition {edition}" if status >= 0 else "no Freedom House rating: assumed"
     )
-    fired = [
-        (pack.rules[j].rule, float(scored.contribution[row, j]))
-        for j in np.argsort(-(np.abs(scored.contribution[row]) + np.where(scored.fired[row], 1e-9, -np.inf)))
-        if scored.fired[row, j]
-    ]
-    fired.sort(key=lambda item: -(GATE_LEVEL.get(getattr(item[0].effect, "gate", ""), 0)))
+    ranked = _ranked(scored.fired[row : row + 1], scored.contribution[row : row + 1], pack)[0]
+    fired = [(pack.rules[j].rule, float(scored.contribution[row, j])) for j in ranked if j < len(pack.rules)]
     assumed = [
         (name, _plain(getattr(pack.model.assumptions, name))) for name, mask in scored.unknown.items() if mask[row]
     ]
