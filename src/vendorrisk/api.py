@@ -28,6 +28,7 @@ from vendorrisk.schema import (
     OUTPUT_COLUMNS,
     PARSE_ERROR_COLUMN,
     Contract,
+    to_cell,
 )
 from vendorrisk.scoring import Scored, score_batch
 from vendorrisk.validate import Inputs, validate
@@ -166,25 +167,12 @@ def _empty() -> pa.Table:
     return pa.table({name: pa.array([], pa.string()) for name in CANONICAL_COLUMNS})
 
 
-def _cell(value: Any) -> Any:
-    """Canonical columns go in as text so that rows of mixed Python types make one column."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    if isinstance(value, (set, frozenset, list, tuple)):
-        return ";".join(sorted(str(item) for item in value))
-    return str(value)
-
-
 def _row(item: Any) -> dict[str, Any]:
     if isinstance(item, Contract):
         return dict(item.to_row())
     if not isinstance(item, Mapping):
         raise InputError(f"cannot score a {type(item).__name__}: give a Contract or a mapping")
-    return {key: (_cell(value) if key in CANONICAL_COLUMNS else value) for key, value in item.items()}
+    return {key: (to_cell(value) if key in CANONICAL_COLUMNS else value) for key, value in item.items()}
 
 
 def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None) -> pa.Table:

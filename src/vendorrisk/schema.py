@@ -229,17 +229,18 @@ class Contract(BaseModel):
 
     def to_row(self) -> dict[str, str | None]:
         """The contract as a row of canonical text cells (``None`` for unknown)."""
-        row: dict[str, str | None] = {}
-        for name in CANONICAL_COLUMNS:
-            value = getattr(self, name)
-            if value is None:
-                row[name] = None
-            elif isinstance(value, bool):
-                row[name] = "true" if value else "false"
-            elif isinstance(value, frozenset):
-                row[name] = ";".join(sorted(value))
-            elif isinstance(value, dt.date):
-                row[name] = value.isoformat()
-            else:
-                row[name] = str(value)
-        return row
+        return {name: to_cell(getattr(self, name)) for name in CANONICAL_COLUMNS}
+
+
+def to_cell(value: object) -> str | None:
+    """A value as the text a canonical CSV cell holds: ``true``/``false``, ISO dates,
+    ``;``-joined sets, ``None`` for unknown. Rows of mixed Python types then make one column."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return ";".join(sorted(str(item) for item in value))
+    return str(value)
