@@ -16,8 +16,9 @@ def test_seen_hashes_behaves_like_a_set(batches: list[list[int]]) -> None:
     seen, reference = SeenHashes(), set()
     for batch in batches:
         hashes = np.array(batch, dtype=np.int64)
-        assert seen.contains(hashes).tolist() == [value in reference for value in batch]
-        seen.add(hashes)
+        before = [value in reference for value in batch]
+        assert seen.contains(hashes).tolist() == before
+        assert seen.add(hashes).tolist() == before
         reference.update(batch)
         assert len(seen) == len(reference)
     assert len(seen.runs) <= max(1, len(reference)).bit_length() + 1

@@ -69,18 +69,26 @@ class SeenHashes:
         self.runs: list[NDArray[np.int64]] = []
 
     def contains(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
+        order = np.argsort(hashes, kind="stable")  # sorted needles: each binary search starts where the last ended
+        needles = hashes[order]
         found = np.zeros(hashes.shape, dtype=bool)
         for run in self.runs:
-            at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
-            found |= run[at] == hashes
+            at = np.minimum(np.searchsorted(run, needles), len(run) - 1)
+            found[order] |= run[at] == needles
         return found
 
-    def add(self, hashes: NDArray[np.int64]) -> None:
-        run = np.unique(hashes[~self.contains(hashes)])
+    def add(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Add ``hashes``; return which of them were members already."""
+        found = self.contains(hashes)
+        run = np.sort(hashes[~found])
+        run = run[np.concatenate(([True], run[1:] != run[:-1]))] if len(run) else run
         while self.runs and len(self.runs[-1]) <= len(run):
-            run = np.unique(np.concatenate([self.runs.pop(), run]))
+            # no member of ``run`` is in an earlier run, so merging two sorted runs needs no de-duplication;
+            # the stable sort (timsort for integers) merges the two sorted halves in linear time
+            run = np.sort(np.concatenate([self.runs.pop(), run]), kind="stable")
         if len(run):
             self.runs.append(run)
+        return found
 
     def __len__(self) -> int:
         return sum(len(run) for run in self.runs)

@@ -84,9 +84,8 @@ def _duplicates(table: Source, n: int, seen: SeenHashes | None) -> Coded:
         if seen is not None:
             ids = encoded.dictionary.to_pylist()
             hashes = np.fromiter((hash(value) for value in ids), dtype=np.int64, count=len(ids))
-            earlier = np.append(seen.contains(hashes), False)
+            earlier = np.append(seen.add(hashes), False)
             flagged |= earlier[np.where(indices >= 0, indices, len(ids))]
-            seen.add(hashes)
     return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING])
 
 

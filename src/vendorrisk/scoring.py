@@ -298,40 +298,50 @@ def apply_rules(
     """
     rules = pack.rules
     n = scenario.shape[0]
-    fired = np.zeros((n, len(rules)), dtype=bool)
+    fired = np.zeros((len(rules), n), dtype=bool)  # rule-major: each rule's column is contiguous
     high_end, low_end = scenario == HIGH, scenario == LOW
     for j, compiled in enumerate(rules):
         sure, possible = compiled.condition.truth(env, n)
-        fired[:, j] = sure
+        fired[j] = sure
         if possible is not sure:
             # Where an unknown input leaves the condition open, the low end assumes what lowers
             # the score and the high end what raises it; the point score needs it to be sure.
-            fired[:, j] |= possible & (high_end if compiled.rule.raises else low_end)
+            fired[j] |= possible & (high_end if compiled.rule.raises else low_end)
     effects = _effects(pack)
-    # Multiply and add in one pass over the (n_contracts, n_rules) fired matrix.
-    factor = np.where(fired, effects.factor, 1.0).prod(axis=1)
-    added = fired @ effects.points
-    contribution = fired * (effects.points + base[:, None] * (effects.factor - 1.0))
-    gate = (fired * effects.gate).max(axis=1, initial=0).astype(np.int8)
+    factor, added = np.ones(n), np.zeros(n)
+    gate = np.zeros(n, dtype=np.int8)
+    contribution = np.zeros((len(rules), n))
+    for j in effects.multiply:
+        factor[fired[j]] *= effects.factor[j]
+        contribution[j] = np.where(fired[j], base * (effects.factor[j] - 1.0), 0.0)
+    for j in effects.add:
+        added[fired[j]] += effects.points[j]
+        contribution[j] = np.where(fired[j], effects.points[j], 0.0)
+    for j in effects.gates:
+        np.maximum(gate, np.where(fired[j], effects.gate[j], 0).astype(np.int8), out=gate)
     score = base * factor + added
     for limits, is_cap in ((effects.caps, True), (effects.floors, False)):
         before = score
         for j, limit in limits:
             moved = np.minimum(limit - before, 0.0) if is_cap else np.maximum(limit - before, 0.0)
-            contribution[:, j] = np.where(fired[:, j], moved, 0.0)
-            bound = np.where(fired[:, j], limit, np.inf if is_cap else -np.inf)
+            contribution[j] = np.where(fired[j], moved, 0.0)
+            bound = np.where(fired[j], limit, np.inf if is_cap else -np.inf)
             score = np.minimum(score, bound) if is_cap else np.maximum(score, bound)
-    return np.clip(score, 0.0, 100.0), gate, fired, contribution
+    return np.clip(score, 0.0, 100.0), gate, fired.T, contribution.T
 
 
 @dataclass(frozen=True)
 class _Effects:
     """The rules' effects as ``(n_rules,)`` arrays: multiplier (1 if none), points (0 if none),
-    gate level (0 if none), and the (index, limit) of each cap and floor."""
+    gate level (0 if none), the indices of the rules of each kind, and the (index, limit) of each
+    cap and floor."""
 
     factor: Float
     points: Float
     gate: NDArray[np.int8]
+    multiply: tuple[int, ...]
+    add: tuple[int, ...]
+    gates: tuple[int, ...]
     caps: tuple[tuple[int, float], ...]
     floors: tuple[tuple[int, float], ...]
 
@@ -344,6 +354,9 @@ def _effects(pack: RulePack) -> _Effects:
         factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]),
         points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]),
         gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8),
+        multiply=tuple(j for j, e in enumerate(kinds) if isinstance(e, Multiply)),
+        add=tuple(j for j, e in enumerate(kinds) if isinstance(e, Add)),
+        gates=tuple(j for j, e in enumerate(kinds) if isinstance(e, Gate)),
         caps=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Cap)),
         floors=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Floor)),
     )
@@ -384,4 +397,5 @@ def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     low = np.minimum(rounded[n : 2 * n], score)
     high = np.maximum(rounded[2 * n :], score)
     unknown = {name: ~inputs.known[name] for name in ASSUMABLE}
-    return Scored(point_factors, score, low, high, band_of(score, pack), gate3[point], fired3[point], contribution3[point], unknown)
+    fired, contribution = np.ascontiguousarray(fired3[point]), np.ascontiguousarray(contribution3[point])
+    return Scored(point_factors, score, low, high, band_of(score, pack), gate3[point], fired, contribution, unknown)
