@@ -286,23 +286,45 @@ class Reference:
                     weights.append(self.grade_weight[incident.grade])
         return np.array(vendors, dtype=np.int64), np.array(days, dtype=np.int64), np.array(weights)
 
+    @cached_property
+    def _incident_ledger(self) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+        """The incident pairs sorted by (vendor, day), as what :meth:`incident_exposure` looks up.
+
+        Returns per pair its key ``(vendor << 32) | (day + 2**20)``; the running sum, within its
+        vendor, of ``w_i * 0.5 ** ((last - day_i) / half_life)`` up to and including it, where
+        ``last`` is the vendor's latest incident day (so no term exceeds its weight); and ``last``.
+        """
+        pair_vendor, pair_day, pair_weight = self._incident_pairs
+        order = np.lexsort((pair_day, pair_vendor))
+        vendor, day, weight = pair_vendor[order], pair_day[order], pair_weight[order]
+        last = np.zeros(len(vendor), dtype=np.int64)
+        running = np.zeros(len(vendor))
+        for v in np.unique(vendor):
+            mine = vendor == v
+            last[mine] = day[mine].max()
+            running[mine] = np.cumsum(weight[mine] * 0.5 ** ((last[mine] - day[mine]) / self.half_life_days))
+        return vendor << 32 | (day + (1 << 20)), running, last
+
     def incident_exposure(self, vendor: NDArray[np.int32], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
         """Evidence-weighted, decayed incident sum ``sum_i w(grade_i) * 0.5 ** (age_i / half_life)``.
 
         Only incidents of the contract's vendor public on or before its as-of date count.
         Shapes: ``vendor`` and ``as_of`` are ``(n_contracts,)``; so is the result.
+
+        The sum factors as ``0.5 ** ((day - last) / half_life) * sum_i w_i * 0.5 ** ((last - day_i) / half_life)``,
+        so one binary search per contract finds the vendor's running sum up to its as-of day.
         """
-        pair_vendor, pair_day, pair_weight = self._incident_pairs
-        if not len(pair_vendor):
+        keys, running, last = self._incident_ledger
+        if not len(keys):
             return np.zeros(vendor.shape[0])
         day = as_of.astype("datetime64[D]").astype(np.int64)
-        # One int64 key per (vendor, day): vendor + 1 in the high bits, days since 1970 (+2**20) below.
-        keys, inverse = distinct((vendor.astype(np.int64) + 1) << 32 | (day + (1 << 20)))
-        key_vendor = (keys >> 32) - 1
-        age = ((keys & 0xFFFFFFFF) - (1 << 20))[:, None] - pair_day[None, :]  # (n_keys, n_pairs)
-        hit = (key_vendor[:, None] == pair_vendor[None, :]) & (age >= 0)
-        decay = np.where(hit, 0.5 ** (np.maximum(age, 0) / self.half_life_days), 0.0)
-        return (decay @ pair_weight)[inverse]
+        wanted = vendor.astype(np.int64) << 32 | (day + (1 << 20))
+        at = np.searchsorted(keys, wanted, side="right") - 1  # the vendor's latest incident on or before the day
+        safe = np.maximum(at, 0)
+        hit = (at >= 0) & (keys[safe] >> 32 == vendor) & (vendor >= 0)
+        with np.errstate(over="ignore"):
+            scale = 0.5 ** ((day - last[safe]) / self.half_life_days)
+        return np.where(hit, running[safe] * scale, 0.0)
 
     @cached_property
     def _edition_by_day(self) -> NDArray[np.int16]:

@@ -390,6 +390,8 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
 
 def _parse_errors(column: Column, errors: _Collector) -> None:
     """Rows a reader could not split into fields: their problem goes first in the row's error."""
+    if not isinstance(column, list) and column.null_count == len(column):  # the usual batch: every line well formed
+        return
     texts = column if isinstance(column, list) else column.to_pylist()
     bad = np.array([bool(text) for text in texts], dtype=bool)
     if bad.any():
