@@ -420,7 +420,7 @@ class CsvSink(_FileSink):
         self._options = pacsv.WriteOptions(delimiter=delimiter)
 
     def write(self, table: pa.Table) -> None:
-        table = _flat(_plain(table))
+        table = _flat(_csv_cells(table))
         if self._writer is None:
             self._writer = pacsv.CSVWriter(self._sink(), table.schema, write_options=self._options)
         self._writer.write_table(table)
@@ -542,6 +542,31 @@ def _plain(table: pa.Table) -> pa.Table:
         column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
         for column in table.columns
     ]
+    return pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
+
+
+def _is_formatted_once(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_date32(kind))
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Numbers and dates as the text the CSV writer would give them, each distinct value formatted once.
+
+    Scores, factors and dates take few distinct values, and formatting a float is what costs
+    most in writing one; the text is pyarrow's own cast to string, so the output is the same.
+    """
+    encoded = pc.dictionary_encode(column)
+    return pa.chunked_array(
+        [chunk.dictionary.cast(pa.string()).take(chunk.indices) for chunk in encoded.chunks], pa.string()
+    )
+
+
+def _csv_cells(table: pa.Table) -> pa.Table:
+    """Every column as text, ready for the CSV writer (dictionaries decoded, numbers formatted once)."""
+    table = _plain(table)
+    if not any(_is_formatted_once(column.type) for column in table.columns):
+        return table
+    columns = [_as_text(column) if _is_formatted_once(column.type) else column for column in table.columns]
     return pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
 
 
