@@ -131,13 +131,16 @@ def _fill_values(pack: RulePack) -> NDArray[np.float64]:
 def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
     n = inputs.n
-    values = np.stack([inputs.columns[name].astype(np.float64) for name in _FILLED])  # (n_filled, n)
-    known = np.stack([inputs.known[name] for name in _FILLED])
-    stacked = np.where(np.tile(known, 3), np.tile(values, 3), np.repeat(_fill_values(pack), n, axis=1))
     filled: dict[str, NDArray[Any]] = {}
-    for row, name in zip(stacked, _FILLED):
+    for name, (point, low, high) in zip(_FILLED, _fill_values(pack)):
         kind = FIELD_BY_NAME[name].kind
-        filled[name] = row == 1 if kind == "bool" else row if kind == "count" else row.astype(np.uint16 if kind == "set" else np.int8)
+        dtype = np.float64 if kind == "count" else np.uint16 if kind == "set" else np.int8
+        stacked = np.tile(inputs.columns[name].astype(dtype), 3)
+        unknown = np.flatnonzero(~inputs.known[name])
+        if len(unknown):
+            for scenario, value in enumerate((point, low, high)):
+                stacked[unknown + scenario * n] = value
+        filled[name] = stacked == 1 if kind == "bool" else stacked
     return filled
 
 
@@ -221,9 +224,11 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     unknown_value = np.where(is_seat[None], np.array([assumed, 0.0, 1.0])[:, None, None], np.array([0.0, 0.0, 1.0])[:, None, None])
     value = np.where(unassessed[None], unassessed_value, strength[None])  # (3, n_links, n)
     contribution = np.where(known[None], np.where(foreign[None], value, 0.0), unknown_value) * weight[None]
-    top = contribution.argmax(axis=1)  # (3, n)
-    reach = contribution.max(axis=1)
-    return reach.reshape(-1), np.where(reach > 0, top, -1).reshape(-1)
+    reach = contribution.max(axis=1)  # (3, n)
+    top = np.full(reach.shape, -1)
+    for link in reversed(range(links.shape[0])):  # the first strongest link (argmax over a middle axis copies)
+        top = np.where((contribution[:, link] == reach) & (reach > 0), link, top)
+    return reach.reshape(-1), top.reshape(-1)
 
 
 def _governance(features: Features, params: Parameters, pack: RulePack, scenario: NDArray[np.intp]) -> Float:
@@ -311,22 +316,25 @@ def apply_rules(
     factor, added = np.ones(n), np.zeros(n)
     gate = np.zeros(n, dtype=np.int8)
     contribution = np.zeros((len(rules), n))
-    for j in effects.multiply:
-        factor[fired[j]] *= effects.factor[j]
-        contribution[j] = np.where(fired[j], base * (effects.factor[j] - 1.0), 0.0)
+    for j in effects.multiply:  # ufuncs with where=: only the rows where the rule fired are touched
+        np.multiply(factor, effects.factor[j], out=factor, where=fired[j])
+        np.multiply(base, effects.factor[j] - 1.0, out=contribution[j], where=fired[j])
     for j in effects.add:
-        added[fired[j]] += effects.points[j]
-        contribution[j] = np.where(fired[j], effects.points[j], 0.0)
+        np.add(added, effects.points[j], out=added, where=fired[j])
+        np.multiply(fired[j], effects.points[j], out=contribution[j])
     for j in effects.gates:
-        np.maximum(gate, np.where(fired[j], effects.gate[j], 0).astype(np.int8), out=gate)
+        np.maximum(gate, effects.gate[j], out=gate, where=fired[j])
     score = base * factor + added
     for limits, is_cap in ((effects.caps, True), (effects.floors, False)):
-        before = score
+        before = score.copy()
         for j, limit in limits:
-            moved = np.minimum(limit - before, 0.0) if is_cap else np.maximum(limit - before, 0.0)
-            contribution[j] = np.where(fired[j], moved, 0.0)
-            bound = np.where(fired[j], limit, np.inf if is_cap else -np.inf)
-            score = np.minimum(score, bound) if is_cap else np.maximum(score, bound)
+            np.subtract(limit, before, out=contribution[j], where=fired[j])
+            if is_cap:
+                np.minimum(contribution[j], 0.0, out=contribution[j])
+                np.minimum(score, limit, out=score, where=fired[j])
+            else:
+                np.maximum(contribution[j], 0.0, out=contribution[j])
+                np.maximum(score, limit, out=score, where=fired[j])
     return np.clip(score, 0.0, 100.0), gate, fired.T, contribution.T
 
 
