@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vendorrisk._arrays import SeenHashes
+from vendorrisk._arrays import SeenHashes, hash_strings
 
 
 @settings(max_examples=200, deadline=None)
@@ -22,3 +22,18 @@ def test_seen_hashes_behaves_like_a_set(batches: list[list[int]]) -> None:
         reference.update(batch)
         assert len(seen) == len(reference)
     assert len(seen.runs) <= max(1, len(reference)).bit_length() + 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=40), st.integers(0, 5))
+def test_hash_strings_is_a_function_of_the_text_alone(texts: list[str], cut: int) -> None:
+    """Equal texts hash alike wherever they sit (any array, offset or string type); different texts differ."""
+    import pyarrow as pa
+
+    whole = hash_strings(pa.array(texts, pa.string()))
+    assert whole.dtype == np.int64 and len(whole) == len(texts)
+    by_text = dict(zip(texts, whole.tolist()))
+    assert len(set(by_text.values())) == len(by_text)  # no collision among a few distinct texts
+    part = pa.array(["padding"] * cut + texts, pa.large_string()).slice(cut)
+    assert hash_strings(part).tolist() == whole.tolist()
+    assert [int(hash_strings(pa.array([text]))[0]) for text in texts] == whole.tolist()

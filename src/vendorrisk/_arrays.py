@@ -54,6 +54,44 @@ class Coded:
         return pa.DictionaryArray.from_arrays(indices, pa.array(self.texts or [""], type=pa.string()))
 
 
+_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(h: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The splitmix64 finaliser: a bijection of 64-bit words in which every output bit depends on every input bit."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    result: NDArray[np.uint64] = h ^ (h >> np.uint64(31))
+    return result
+
+
+def hash_strings(texts: Any) -> NDArray[np.int64]:
+    """A 64-bit hash of each value of a pyarrow string array without nulls, from its UTF-8 bytes.
+
+    The same text gets the same hash in any batch and any process (unlike Python's ``hash``),
+    and the work is numpy's, which runs without the GIL. Starting from the text's length, each
+    8-byte word is folded in with a splitmix64 round; the loop runs over word positions, each
+    round on the texts that long.
+    """
+    import pyarrow as pa
+
+    texts = texts if pa.types.is_large_string(texts.type) else texts.cast(pa.large_string())
+    n = len(texts)
+    _, offset_buffer, data_buffer = texts.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64, count=n + 1, offset=texts.offset * 8)
+    data = np.zeros(0, np.uint8) if data_buffer is None else np.frombuffer(data_buffer, dtype=np.uint8)
+    data = np.concatenate([data[offsets[0] : offsets[-1]], np.zeros(8, np.uint8)])  # a last word never reads past the end
+    starts, lengths = offsets[:-1] - offsets[0], np.diff(offsets)
+    hashes = _mix(lengths.astype(np.uint64) * _GOLDEN)
+    lane = np.arange(8)
+    for word in range(int(-(-lengths.max() // 8)) if n else 0):
+        rows = np.flatnonzero(lengths > 8 * word)
+        chunk = data[starts[rows, None] + 8 * word + lane]  # (rows, 8) bytes
+        chunk[lane >= lengths[rows, None] - 8 * word] = 0  # bytes past the end of a text count as zero
+        hashes[rows] = _mix(hashes[rows] ^ chunk.view(np.uint64).reshape(-1))
+    return hashes.view(np.int64)
+
+
 class SeenHashes:
     """A set of 64-bit hashes held as a few sorted arrays (8 bytes a member, not a Python object).
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import Coded, SeenHashes
+from vendorrisk._arrays import Coded, hash_strings
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
@@ -41,23 +41,34 @@ Source: TypeAlias = "pa.Table | dict[str, list[Any]]"
 
 
 @dataclass(frozen=True)
+class IdHashes:
+    """A batch's contract ids as ``rows`` (per row, the index of its id among the batch's
+    distinct ids; -1 for none) and ``hashes`` (a 64-bit hash of each distinct id), so that the
+    ids of a stream's batches can be compared without keeping them."""
+
+    rows: NDArray[np.intp]
+    hashes: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
 class _Run:
     table: Source
     inputs: Inputs
     features: Features
     scored: Scored
     columns: dict[str, Any]
+    ids: IdHashes | None
 
 
 def _pack(rules: Rules) -> RulePack:
     return rules if isinstance(rules, RulePack) else load_rules(rules)
 
 
-def _run(table: Source, pack: RulePack, as_of: dt.date | None, seen: SeenHashes | None = None) -> _Run:
+def _run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = False) -> _Run:
     """The whole pipeline: validate -> features -> factors and rules -> output columns.
 
-    ``seen`` holds the contract ids of earlier batches of the same stream (updated here), so
-    duplicates are flagged across batches too.
+    With ``hash_ids`` the run also carries the batch's :class:`IdHashes`, so a stream can flag
+    ids repeated from earlier batches (:func:`vendorrisk.batch.flag_repeats`).
     """
     # A table (a file) without a required column cannot be scored at all; one contract given
     # from Python without one is a contract with an error, like any other invalid row.
@@ -68,25 +79,23 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None, seen: SeenHashes 
     features = derive(inputs, pack, as_of)
     scored = score_batch(inputs, features, pack)
     columns = _output_columns(inputs, features, scored, pack)
-    columns["warning"] = _duplicates(table, inputs.n, seen)
-    return _Run(table, inputs, features, scored, columns)
+    columns["warning"], ids = _duplicates(table, inputs.n, hash_ids)
+    return _Run(table, inputs, features, scored, columns, ids)
 
 
-def _duplicates(table: Source, n: int, seen: SeenHashes | None) -> Coded:
-    """``warning`` column: a contract id already used earlier in the table (or stream) is flagged."""
+def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes | None]:
+    """``warning`` column: a contract id already used earlier in the table is flagged."""
     flagged = np.zeros(n, dtype=bool)
+    ids = None
     if isinstance(table, pa.Table) and n:
         encoded = pc.dictionary_encode(table.column("contract_id")).combine_chunks()
         indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         _, first = np.unique(indices, return_index=True)
         flagged[:] = indices >= 0
         flagged[first] = False
-        if seen is not None:
-            ids = encoded.dictionary.to_pylist()
-            hashes = np.fromiter((hash(value) for value in ids), dtype=np.int64, count=len(ids))
-            earlier = np.append(seen.add(hashes), False)
-            flagged |= earlier[np.where(indices >= 0, indices, len(ids))]
-    return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING])
+        if hash_ids:
+            ids = IdHashes(indices.astype(np.intp), hash_strings(encoded.dictionary.cast(pa.string())))
+    return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING]), ids
 
 
 def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
@@ -197,12 +206,17 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     return _score_arrow(to_arrow(table), _pack(rules), _date(as_of))
 
 
-def _score_arrow(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, seen: SeenHashes | None = None) -> pa.Table:
-    run = _run(arrow, pack, as_of, seen)
+def _score_arrow(arrow: pa.Table, pack: RulePack, as_of: dt.date | None) -> pa.Table:
+    return _scored(arrow, pack, as_of)[0]
+
+
+def _scored(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, hash_ids: bool = False) -> tuple[pa.Table, IdHashes | None]:
+    """The input columns then the output columns, with the provenance metadata (and the id hashes if asked)."""
+    run = _run(arrow, pack, as_of, hash_ids)
     kept = arrow.drop_columns([name for name in (*OUTPUT_COLUMNS, PARSE_ERROR_COLUMN) if name in arrow.column_names])
     out = _to_arrow_columns(run.columns)
     result = pa.Table.from_arrays([*kept.columns, *out.values()], names=[*kept.column_names, *out])
-    return result.replace_schema_metadata({**(arrow.schema.metadata or {}), **provenance(pack)})
+    return result.replace_schema_metadata({**(arrow.schema.metadata or {}), **provenance(pack)}), run.ids
 
 
 def provenance(pack: RulePack) -> dict[bytes, bytes]:

@@ -1,18 +1,21 @@
 """Score a stream of record batches with bounded memory, reading, scoring and writing at once.
 
-A reader thread pulls batches from the source into a short queue, the calling thread scores
-them, and a writer thread drains a second short queue into the sink. The file readers and
-writers of pyarrow and most of numpy release the GIL, so on two cores the three stages overlap;
-at most a few batches are in memory at any time, whatever the size of the file; and batches
-come out in the order they went in.
+A reader thread pulls batches from the source into a short queue, a small pool of scoring
+threads scores them, and a writer thread drains a second short queue into the sink. The file
+readers and writers of pyarrow, its compute kernels and numpy's array loops release the GIL, so
+the stages overlap on several cores; at most a few batches are in memory at any time, whatever
+the size of the file; and batches come out in the order they went in. Contract ids repeated
+from an earlier batch are flagged in that order too, by the calling thread.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
+import os
 import queue
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -20,12 +23,16 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vendorrisk._arrays import SeenHashes
-from vendorrisk.api import Rules, _pack, _score_arrow
-from vendorrisk.schema import CANONICAL_COLUMNS
+import numpy as np
+
+from vendorrisk._arrays import Coded, SeenHashes
+from vendorrisk.api import IdHashes, Rules, _pack, _scored
+from vendorrisk.schema import CANONICAL_COLUMNS, DUPLICATE_WARNING
 from vendorrisk.validate import RECORD
 
 QUEUE_DEPTH: Final = 2
+#: Scoring threads: one per core, at most four (each batch in flight holds its temporaries).
+SCORERS: Final = max(1, min(4, os.cpu_count() or 1))
 _NAMED: Final = (*CANONICAL_COLUMNS, RECORD)  # what an error can name: a column, or the whole record
 _DONE: Final = object()
 
@@ -146,17 +153,28 @@ def score_stream(
         while (item := outbox.get()) is not _DONE:
             write(item)
 
+    def finish(done: Future[tuple[pa.Table, IdHashes | None]]) -> None:
+        scored, ids = done.result()
+        if ids is not None:
+            scored = flag_repeats(scored, ids, seen)
+        summary.add(scored)
+        _hand(outbox, scored, writer)
+        if progress is not None:
+            progress(summary)
+
     reader, writer = _Worker(read), _Worker(drain_to_sink)
     reader.start()
     writer.start()
     try:
-        for batch in _take(inbox, reader):
-            assert isinstance(batch, pa.RecordBatch)
-            scored = _score_arrow(pa.Table.from_batches([batch]), pack, as_of, seen)
-            summary.add(scored)
-            _hand(outbox, scored, writer)
-            if progress is not None:
-                progress(summary)
+        with ThreadPoolExecutor(SCORERS, thread_name_prefix="vendorrisk-score") as scorers:
+            pending: collections.deque[Future[tuple[pa.Table, IdHashes | None]]] = collections.deque()
+            for batch in _take(inbox, reader):
+                assert isinstance(batch, pa.RecordBatch)
+                pending.append(scorers.submit(_scored, pa.Table.from_batches([batch]), pack, as_of, True))
+                if len(pending) > SCORERS:  # bounded: the oldest is finished before more are read
+                    finish(pending.popleft())
+            while pending:
+                finish(pending.popleft())
     finally:
         stop.set()  # a reader still running stops at its next batch
         if writer.is_alive():
@@ -164,3 +182,13 @@ def score_stream(
             writer.join()
     writer.check()
     return summary
+
+
+def flag_repeats(scored: pa.Table, ids: IdHashes, seen: SeenHashes) -> pa.Table:
+    """``scored`` with the rows whose contract id was in an earlier batch flagged in ``warning``; ``seen`` takes this batch's ids."""
+    earlier = np.append(seen.add(ids.hashes), False)[ids.rows]  # row -1 (no id) reads the appended False
+    if not earlier.any():
+        return scored
+    flagged = earlier | pc.not_equal(scored.column("warning"), "").to_numpy(zero_copy_only=False)
+    warning = Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING]).to_arrow()
+    return scored.set_column(scored.schema.get_field_index("warning"), scored.schema.field("warning"), warning)
