@@ -106,19 +106,28 @@ class SeenHashes:
     def __init__(self) -> None:
         self.runs: list[NDArray[np.int64]] = []
 
-    def contains(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
-        order = np.argsort(hashes, kind="stable")  # sorted needles: each binary search starts where the last ended
-        needles = hashes[order]
-        found = np.zeros(hashes.shape, dtype=bool)
+    def _in_runs(self, needles: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Membership of sorted ``needles`` (sorted: each binary search starts where the last ended)."""
+        found = np.zeros(needles.shape, dtype=bool)
         for run in self.runs:
             at = np.minimum(np.searchsorted(run, needles), len(run) - 1)
-            found[order] |= run[at] == needles
+            found |= run[at] == needles
+        return found
+
+    def contains(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
+        order = np.argsort(hashes)
+        found = np.empty(hashes.shape, dtype=bool)
+        found[order] = self._in_runs(hashes[order])
         return found
 
     def add(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Add ``hashes``; return which of them were members already."""
-        found = self.contains(hashes)
-        run = np.sort(hashes[~found])
+        order = np.argsort(hashes)
+        needles = hashes[order]
+        known = self._in_runs(needles)
+        found = np.empty(hashes.shape, dtype=bool)
+        found[order] = known
+        run = needles[~known]
         run = run[np.concatenate(([True], run[1:] != run[:-1]))] if len(run) else run
         while self.runs and len(self.runs[-1]) <= len(run):
             # no member of ``run`` is in an earlier run, so merging two sorted runs needs no de-duplication;

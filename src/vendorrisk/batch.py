@@ -134,7 +134,6 @@ def score_stream(
     Returns the :class:`Summary` of the whole stream. An exception raised by the source or the
     writer is raised here.
     """
-    pack = _pack(rules)
     summary = Summary()
     seen = SeenHashes()  # contract ids of earlier batches (as hashes), to flag duplicates across batches
     stop = threading.Event()
@@ -163,9 +162,10 @@ def score_stream(
             progress(summary)
 
     reader, writer = _Worker(read), _Worker(drain_to_sink)
-    reader.start()
+    reader.start()  # the first batches are read while the pack loads
     writer.start()
     try:
+        pack = _pack(rules)
         with ThreadPoolExecutor(SCORERS, thread_name_prefix="vendorrisk-score") as scorers:
             pending: collections.deque[Future[tuple[pa.Table, IdHashes | None]]] = collections.deque()
             for batch in _take(inbox, reader):

@@ -84,7 +84,6 @@ def _score(args: argparse.Namespace) -> int:
     output_format = format_of(args.output, args.output_format)
     if output_format == "parquet" and args.output is None:
         raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
-    pack = load_rules(args.rules)
     mapping = load_mapping(args.map, args.map_file)
     batches = open_batches(args.input, format=args.format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
     progress = None
@@ -93,11 +92,11 @@ def _score(args: argparse.Namespace) -> int:
         size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
         progress = _Progress(size)
     with open_sink(args.output or sys.stdout.buffer, format=output_format) as sink:
-        summary = score_stream(batches, sink.write, pack, args.as_of, progress)
+        summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
     if progress is not None:
         progress.finish()
     if not args.quiet:
-        _summary(args.input, summary, pack)
+        _summary(args.input, summary, load_rules(args.rules))  # loaded once already: from the cache
     if summary.invalid:
         return EXIT_INVALID_ROWS
     if args.fail_on and any(summary.bands[band] for band in BANDS[BANDS.index(args.fail_on):]):

@@ -167,6 +167,12 @@ def _as_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column.cast(pa.string())
 
 
+def _filled(column: pa.ChunkedArray) -> NDArray[np.bool_]:
+    """Per row: the cell holds something other than whitespace (without building trimmed copies)."""
+    blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
+    return np.asarray(pc.and_kleene(pc.is_valid(column), pc.invert(blank)).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells that are empty or only whitespace mean unknown."""
     trimmed = pc.utf8_trim_whitespace(column)
@@ -365,7 +371,7 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             columns[name] = np.array([*texts, None], dtype=object)[indices]
         elif spec.kind in ("id", "text"):  # high-cardinality text: only whether it is there
             assert isinstance(column, pa.ChunkedArray)
-            known[name] = np.asarray(_blank_to_null(_as_strings(column)).is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            known[name] = _filled(_as_strings(column))
             columns[name] = np.empty(0, dtype=object)
         elif spec.kind in ("country", "link_country"):
             parse = _parse_link_country if spec.kind == "link_country" else _parse_country
