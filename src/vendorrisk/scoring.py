@@ -130,17 +130,14 @@ def _fill_values(pack: RulePack) -> NDArray[np.float64]:
 
 def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
-    n = inputs.n
+    values = np.stack([inputs.columns[name] for name in _FILLED]).astype(np.float64)  # (n_filled, n)
+    known = np.stack([inputs.known[name] for name in _FILLED])
+    fills = _fill_values(pack)  # (n_filled, 3)
+    stacked = np.concatenate([np.where(known, values, fills[:, [scenario]]) for scenario in range(3)], axis=1)
     filled: dict[str, NDArray[Any]] = {}
-    for name, (point, low, high) in zip(_FILLED, _fill_values(pack)):
+    for row, name in zip(stacked, _FILLED):
         kind = FIELD_BY_NAME[name].kind
-        dtype = np.float64 if kind == "count" else np.uint16 if kind == "set" else np.int8
-        stacked = np.tile(inputs.columns[name].astype(dtype), 3)
-        unknown = np.flatnonzero(~inputs.known[name])
-        if len(unknown):
-            for scenario, value in enumerate((point, low, high)):
-                stacked[unknown + scenario * n] = value
-        filled[name] = stacked == 1 if kind == "bool" else stacked
+        filled[name] = row == 1 if kind == "bool" else row if kind == "count" else row.astype(np.uint16 if kind == "set" else np.int8)
     return filled
 
 
@@ -202,27 +199,36 @@ def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[n
     return access
 
 
+_LINK_TABLES: dict[tuple[str, tuple[str, ...]], tuple[Float, Float, Float]] = {}
+
+
+def _link_tables(pack: RulePack, link_kind: tuple[str, ...]) -> tuple[Float, Float, Float]:
+    """Per link: its weight ``(n_links, 1)``; per scenario (point, low, high) the strength of an
+    unassessed state ``(3, 1, 1)`` and of an unknown link ``(3, n_links, 1)`` (an unknown seat is
+    assumed foreign at ``vendor_strength``, another unknown link absent)."""
+    key = (pack.fingerprint, link_kind)
+    if key not in _LINK_TABLES:
+        p = pack.model.parameters.legal_reach
+        weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in link_kind])[:, None]
+        assumed = pack.model.assumptions.vendor_strength
+        unknown = np.array([[assumed if kind == "seat" else 0.0 for kind in link_kind], [0.0] * len(link_kind), [1.0] * len(link_kind)])
+        _LINK_TABLES[key] = (weight, np.array([p.unassessed_strength, 0.0, 1.0])[:, None, None], unknown[:, :, None])
+    return _LINK_TABLES[key]
+
+
 def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
     """``C = max_l strength(state_l) * weight(kind_l)`` over foreign links, for the three scenarios.
 
     ``features`` are the batch's own ``(n,)`` features; the result is ``(3 * n,)``, stacked like
     the other scenario columns. Lookups are done once; only the unknowns differ by scenario.
     """
-    p = pack.model.parameters.legal_reach
-    weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in features.link_kind])[:, None]
+    weight, unassessed_value, unknown_value = _link_tables(pack, features.link_kind)
     links = features.links  # (n_links, n)
     known = links != UNKNOWN
     codes = np.where(known, links, NO_LINK_CODE)
     strength = pack.reference.strength[codes]
-    unassessed = np.isnan(strength)
     foreign = codes != features.buyer[None, :]
-    is_seat = np.array([kind == "seat" for kind in features.link_kind])[:, None]
-    assumed = pack.model.assumptions.vendor_strength
-    # Per scenario (point, low, high): the strength of an unassessed state, of an unknown seat
-    # (assumed foreign at `vendor_strength`) and of another unknown link (assumed absent).
-    unassessed_value = np.array([p.unassessed_strength, 0.0, 1.0])[:, None, None]
-    unknown_value = np.where(is_seat[None], np.array([assumed, 0.0, 1.0])[:, None, None], np.array([0.0, 0.0, 1.0])[:, None, None])
-    value = np.where(unassessed[None], unassessed_value, strength[None])  # (3, n_links, n)
+    value = np.where(np.isnan(strength)[None], unassessed_value, strength[None])  # (3, n_links, n)
     contribution = np.where(known[None], np.where(foreign[None], value, 0.0), unknown_value) * weight[None]
     reach = contribution.max(axis=1)  # (3, n)
     top = np.full(reach.shape, -1)
