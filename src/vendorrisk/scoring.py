@@ -199,41 +199,43 @@ def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[n
     return access
 
 
-_LINK_TABLES: dict[tuple[str, tuple[str, ...]], tuple[Float, Float, Float]] = {}
+_REACH_TABLES: dict[tuple[str, tuple[str, ...]], Float] = {}
 
 
-def _link_tables(pack: RulePack, link_kind: tuple[str, ...]) -> tuple[Float, Float, Float]:
-    """Per link: its weight ``(n_links, 1)``; per scenario (point, low, high) the strength of an
-    unassessed state ``(3, 1, 1)`` and of an unknown link ``(3, n_links, 1)`` (an unknown seat is
-    assumed foreign at ``vendor_strength``, another unknown link absent)."""
+def _reach_table(pack: RulePack, link_kind: tuple[str, ...]) -> Float:
+    """``(3, n_codes + 1, n_links)``: per scenario (point, low, high), country code and link, what
+    a foreign state on that link contributes: ``strength * weight(kind)``. The last code (index
+    -1) is an unknown link: assumed foreign at ``vendor_strength`` for the seat and absent for
+    other links at the point, absent at the low end, the strongest at the high end. A state with
+    no assessed strength counts ``unassessed_strength`` at the point, 0 and 1 at the ends."""
     key = (pack.fingerprint, link_kind)
-    if key not in _LINK_TABLES:
+    if key not in _REACH_TABLES:
         p = pack.model.parameters.legal_reach
-        weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in link_kind])[:, None]
-        assumed = pack.model.assumptions.vendor_strength
-        unknown = np.array([[assumed if kind == "seat" else 0.0 for kind in link_kind], [0.0] * len(link_kind), [1.0] * len(link_kind)])
-        _LINK_TABLES[key] = (weight, np.array([p.unassessed_strength, 0.0, 1.0])[:, None, None], unknown[:, :, None])
-    return _LINK_TABLES[key]
+        weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in link_kind])
+        strength = pack.reference.strength  # (n_codes,), NaN = unassessed, 0 at NO_LINK_CODE
+        table = np.empty((3, len(strength) + 1, len(link_kind)))
+        seat = np.array([kind == "seat" for kind in link_kind])
+        for scenario, (unassessed, unknown_seat, unknown_other) in enumerate(
+            ((p.unassessed_strength, pack.model.assumptions.vendor_strength, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+        ):
+            table[scenario, :-1] = np.where(np.isnan(strength), unassessed, strength)[:, None]
+            table[scenario, -1] = np.where(seat, unknown_seat, unknown_other)
+        _REACH_TABLES[key] = table * weight
+    return _REACH_TABLES[key]
 
 
 def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
     """``C = max_l strength(state_l) * weight(kind_l)`` over foreign links, for the three scenarios.
 
     ``features`` are the batch's own ``(n,)`` features; the result is ``(3 * n,)``, stacked like
-    the other scenario columns. Lookups are done once; only the unknowns differ by scenario.
+    the other scenario columns, with the index of the first strongest link (-1 when ``C = 0``).
     """
-    weight, unassessed_value, unknown_value = _link_tables(pack, features.link_kind)
-    links = features.links  # (n_links, n)
-    known = links != UNKNOWN
-    codes = np.where(known, links, NO_LINK_CODE)
-    strength = pack.reference.strength[codes]
-    foreign = codes != features.buyer[None, :]
-    value = np.where(np.isnan(strength)[None], unassessed_value, strength[None])  # (3, n_links, n)
-    contribution = np.where(known[None], np.where(foreign[None], value, 0.0), unknown_value) * weight[None]
-    reach = contribution.max(axis=1)  # (3, n)
-    top = np.full(reach.shape, -1)
-    for link in reversed(range(links.shape[0])):  # the first strongest link (argmax over a middle axis copies)
-        top = np.where((contribution[:, link] == reach) & (reach > 0), link, top)
+    links = features.links.T  # (n, n_links); -1 (unknown) reads the table's last row
+    table = _reach_table(pack, features.link_kind)
+    contribution = table[:, links, np.arange(links.shape[1])]  # (3, n, n_links)
+    contribution[:, links == features.buyer[:, None]] = 0.0  # a state is never foreign to itself
+    reach = contribution.max(axis=2)
+    top = np.where(reach > 0, contribution.argmax(axis=2), -1)
     return reach.reshape(-1), top.reshape(-1)
 
 
