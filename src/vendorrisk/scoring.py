@@ -130,10 +130,12 @@ def _fill_values(pack: RulePack) -> NDArray[np.float64]:
 
 def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
-    values = np.stack([inputs.columns[name] for name in _FILLED]).astype(np.float64)  # (n_filled, n)
-    known = np.stack([inputs.known[name] for name in _FILLED])
-    fills = _fill_values(pack)  # (n_filled, 3)
-    stacked = np.concatenate([np.where(known, values, fills[:, [scenario]]) for scenario in range(3)], axis=1)
+    values = np.array([inputs.columns[name] for name in _FILLED], dtype=np.float64)  # (n_filled, n)
+    known = np.array([inputs.known[name] for name in _FILLED])
+    stacked = np.empty((len(_FILLED), 3, inputs.n))
+    stacked[:] = values[:, None, :]
+    np.copyto(stacked, _fill_values(pack)[:, :, None], where=~known[:, None, :])
+    stacked = stacked.reshape(len(_FILLED), -1)  # (n_filled, 3 * n): point, low, high
     filled: dict[str, NDArray[Any]] = {}
     for row, name in zip(stacked, _FILLED):
         kind = FIELD_BY_NAME[name].kind
@@ -199,15 +201,22 @@ def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[n
     return access
 
 
-_REACH_TABLES: dict[tuple[str, tuple[str, ...]], Float] = {}
+_REACH_TABLES: dict[tuple[str, tuple[str, ...]], tuple[NDArray[np.int64], Float]] = {}
 
 
-def _reach_table(pack: RulePack, link_kind: tuple[str, ...]) -> Float:
-    """``(3, n_codes + 1, n_links)``: per scenario (point, low, high), country code and link, what
-    a foreign state on that link contributes: ``strength * weight(kind)``. The last code (index
-    -1) is an unknown link: assumed foreign at ``vendor_strength`` for the seat and absent for
-    other links at the point, absent at the low end, the strongest at the high end. A state with
-    no assessed strength counts ``unassessed_strength`` at the point, 0 and 1 at the ends."""
+def _reach_table(pack: RulePack, link_kind: tuple[str, ...]) -> tuple[NDArray[np.int64], Float]:
+    """What a foreign state on a link contributes, ``strength * weight(kind)``, as ranked keys.
+
+    Returns ``keys`` ``(3, (n_codes + 1) * n_links)``: per scenario (point, low, high), at
+    ``code * n_links + link``, ``rank(value) * n_links + (n_links - 1 - link)``, where ``rank``
+    is the index of the value in ``values``, the sorted distinct contributions. The largest key
+    of a contract is then its strongest link, the first one on a tie, and ``values[key // n_links]``
+    its contribution, exactly.
+
+    The last code is an unknown link: assumed foreign at ``vendor_strength`` for the seat and
+    absent for other links at the point, absent at the low end, the strongest at the high end.
+    A state with no assessed strength counts ``unassessed_strength`` at the point, 0 and 1 at the ends.
+    """
     key = (pack.fingerprint, link_kind)
     if key not in _REACH_TABLES:
         p = pack.model.parameters.legal_reach
@@ -220,7 +229,10 @@ def _reach_table(pack: RulePack, link_kind: tuple[str, ...]) -> Float:
         ):
             table[scenario, :-1] = np.where(np.isnan(strength), unassessed, strength)[:, None]
             table[scenario, -1] = np.where(seat, unknown_seat, unknown_other)
-        _REACH_TABLES[key] = table * weight
+        values, rank = np.unique(table * weight, return_inverse=True)
+        order = len(link_kind) - 1 - np.arange(len(link_kind))  # the first link ranks highest on a tie
+        keys = rank.reshape(table.shape) * len(link_kind) + order
+        _REACH_TABLES[key] = (keys.reshape(3, -1).astype(np.int64), values)
     return _REACH_TABLES[key]
 
 
@@ -230,12 +242,15 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     ``features`` are the batch's own ``(n,)`` features; the result is ``(3 * n,)``, stacked like
     the other scenario columns, with the index of the first strongest link (-1 when ``C = 0``).
     """
-    links = features.links.T  # (n, n_links); -1 (unknown) reads the table's last row
-    table = _reach_table(pack, features.link_kind)
-    contribution = table[:, links, np.arange(links.shape[1])]  # (3, n, n_links)
-    contribution[:, links == features.buyer[:, None]] = 0.0  # a state is never foreign to itself
-    reach = contribution.max(axis=2)
-    top = np.where(reach > 0, contribution.argmax(axis=2), -1)
+    keys, values = _reach_table(pack, features.link_kind)
+    n_links = len(features.link_kind)
+    codes = features.links.astype(np.intp)  # (n_links, n)
+    codes[codes == UNKNOWN] = keys.shape[1] // n_links - 1  # the table's last code: unknown
+    contribution = np.take(keys, codes * n_links + np.arange(n_links)[:, None], axis=1)  # (3, n_links, n)
+    contribution[:, features.links == features.buyer] = -1  # a state is never foreign to itself
+    best = contribution.max(axis=1)  # (3, n)
+    reach = np.where(best >= 0, values[best // n_links], 0.0)
+    top = np.where(reach > 0, n_links - 1 - best % n_links, -1)
     return reach.reshape(-1), top.reshape(-1)
 
 
