@@ -84,10 +84,6 @@ class Scored:
 # scenario, [n, 2n) the low one, [2n, 3n) the high one. ``scenario`` is that ``(3 * n,)`` code.
 
 
-def _by_scenario(point: float, low: float, high: float, scenario: NDArray[np.intp]) -> Float:
-    return np.array([point, low, high], dtype=np.float64)[scenario]
-
-
 T = TypeVar("T")
 
 
@@ -168,36 +164,38 @@ def _sensitivity(bits: NDArray[np.uint16], pack: RulePack) -> Float:
 
 def _volume(records: Float, params: Parameters) -> Float:
     p = params.volume
-    with np.errstate(invalid="ignore"):
-        share = np.minimum(1.0, np.log10(1.0 + records) / np.log10(1.0 + p.saturation_records))
+    share = np.minimum(1.0, np.log10(1.0 + records) / np.log10(1.0 + p.saturation_records))  # +inf records: 1
     volume: Float = p.floor + (1.0 - p.floor) * share
     return volume
 
 
+_ACCESS_FIELDS: Final = ("service_type", "operator", "hosting", "vendor_remote_access", "customer_held_keys", "audit_rights")
+
+
 @_per_pack
-def _enum_weights(pack: RulePack) -> dict[str, Float]:
-    """Per enum field of the access path, ``(n_values,)`` weights indexed by the field's codes."""
+def _access_tables(pack: RulePack) -> dict[str, Float]:
+    """Per access-path field, ``(3, n_values + 1)`` weights by scenario (point, low, high) and
+    code; the last column is an unknown unordered value (the lowest weight at the low end, the
+    highest at the high end; at the point the assumption has filled it). Booleans: codes 0, 1."""
     access = pack.model.parameters.access
-    return {
-        field: np.array([getattr(access, field)[value] for value in FIELD_BY_NAME[field].values])
-        for field in ("service_type", "operator", "hosting")
-    }
+    tables: dict[str, Float] = {}
+    for name in _ACCESS_FIELDS:
+        spec = FIELD_BY_NAME[name]
+        if spec.kind == "bool":
+            weights = np.array([getattr(access, name).false, getattr(access, name).true])
+        else:
+            weights = np.array([getattr(access, name)[value] for value in spec.values])
+        tables[name] = np.array([[*weights, np.nan], [*weights, weights.min()], [*weights, weights.max()]])
+    return tables
 
 
 def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
-    p = pack.model.parameters.access
-    access = np.ones(scenario.shape[0])
-    for name in ("service_type", "operator", "hosting"):
-        weights = _enum_weights(pack)[name]
+    """``A``: the product of the access-path weights (booleans are filled; so are ordered enums)."""
+    tables = _access_tables(pack)
+    access = tables["service_type"][scenario, filled["service_type"]]
+    for name in _ACCESS_FIELDS[1:]:
         codes = filled[name]
-        if FIELD_BY_NAME[name].risk_order is not None:  # ordered inputs are filled: never unknown here
-            access *= weights[codes]
-            continue
-        unknown_value = _by_scenario(np.nan, weights.min(), weights.max(), scenario)
-        access *= np.where(codes >= 0, weights[np.maximum(codes, 0)], unknown_value)
-    for name in ("vendor_remote_access", "customer_held_keys", "audit_rights"):
-        bool_weights = getattr(p, name)
-        access *= np.where(filled[name], bool_weights.true, bool_weights.false)
+        access *= tables[name][scenario, codes.view(np.int8) if codes.dtype == bool else codes]  # a bool index would be a mask
     return access
 
 
@@ -254,15 +252,23 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     return reach.reshape(-1), top.reshape(-1)
 
 
-def _governance(features: Features, params: Parameters, pack: RulePack, scenario: NDArray[np.intp]) -> Float:
-    p = params.governance
-    status_weights = np.array([p.status_weights[s] for s in ("F", "PF", "NF")])
-    by_status = np.where(features.governance_status >= 0, status_weights[np.maximum(features.governance_status, 0)], np.nan)
-    value = by_status
-    if p.use_total:
-        value = np.where(np.isnan(features.governance_total), by_status, 1.0 - np.maximum(features.governance_total, 0.0) / 100.0)
-    unknown = _by_scenario(pack.model.assumptions.governance, 0.0, 1.0, scenario)
-    return np.where(np.isnan(value), unknown, value)
+@_per_pack
+def _status_weights(pack: RulePack) -> Float:
+    """``(4,)`` governance weight by status code (F, PF, NF), NaN for an unknown status (code -1)."""
+    weights = pack.model.parameters.governance.status_weights
+    return np.array([weights["F"], weights["PF"], weights["NF"], np.nan])
+
+
+def _governance(features: Features, pack: RulePack) -> Float:
+    """``G`` for the three stacked scenarios: from the FH total (or the status when there is no
+    total); an unknown rating is the assumption at the point, 0 and 1 at the interval's ends."""
+    value = _status_weights(pack)[features.governance_status]
+    if pack.model.parameters.governance.use_total:
+        total = features.governance_total
+        value = np.where(np.isnan(total), value, 1.0 - np.maximum(total, 0.0) / 100.0)
+    stacked = np.array([value, value, value])
+    np.copyto(stacked, np.array([[pack.model.assumptions.governance], [0.0], [1.0]]), where=np.isnan(value))
+    return stacked.reshape(-1)
 
 
 def factors(
@@ -279,9 +285,9 @@ def factors(
     incidents = 1.0 - np.exp(-features.incident_sum)
     # No vendor named: its ledger is unknown, so the high end assumes the worst.
     incidents = np.where((scenario == HIGH) & ~features.vendor_named, 1.0, incidents)
-    governance = _governance(features, params, pack, scenario)
+    governance = _governance(own, pack)
     p = params.likelihood
-    likelihood = np.clip(access * (reach * (1.0 + p.governance_gain * governance) + p.incident_gain * incidents), 0.0, 1.0)
+    likelihood = np.minimum(np.maximum(access * (reach * (1.0 + p.governance_gain * governance) + p.incident_gain * incidents), 0.0), 1.0)
     base = 100.0 * impact * likelihood
     return Factors(sensitivity, volume, impact, reach, access, incidents, governance, likelihood, base, reach_link)
 
@@ -358,7 +364,7 @@ def apply_rules(
             else:
                 np.maximum(contribution[j], 0.0, out=contribution[j])
                 np.maximum(score, limit, out=score, where=fired[j])
-    return np.clip(score, 0.0, 100.0), gate, fired.T, contribution.T
+    return np.minimum(np.maximum(score, 0.0), 100.0), gate, fired.T, contribution.T
 
 
 @dataclass(frozen=True)
