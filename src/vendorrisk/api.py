@@ -104,14 +104,14 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
     any_invalid = bool(invalid.any())  # most batches: nothing to blank out
 
     def numbers(values: NDArray[np.float64], decimals: int) -> NDArray[np.float64]:
-        rounded = np.round(values, decimals)
+        rounded = values.round(decimals)
         return np.where(invalid, np.nan, rounded) if any_invalid else rounded
 
     def words(codes: NDArray[np.int8] | Coded, names: tuple[str, ...] = ()) -> Coded:
         coded = codes if isinstance(codes, Coded) else Coded(codes, names)
         return coded.masked(invalid) if any_invalid else coded
 
-    scores = numbers(np.stack([scored.score, scored.score_low, scored.score_high]), 1)
+    scores = numbers(np.array([scored.score, scored.score_low, scored.score_high]), 1)
     columns: dict[str, Any] = {
         "score": scores[0],
         "band": words(scored.band, BANDS),
@@ -119,15 +119,16 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
         "score_high": scores[2],
         "gate": words(scored.gate, GATES),
     }
-    rounded = numbers(np.stack([getattr(scored.factors, factor) for factor in FACTORS]), 3)
+    rounded = numbers(np.array([getattr(scored.factors, factor) for factor in FACTORS]), 3)
     for index, factor in enumerate(FACTORS):
         columns[factor] = rounded[index]
     columns["reasons"] = words(reasons(scored, pack))
     columns["vector"] = words(vectors(scored, features, pack))
     columns["as_of"] = features.as_of
-    columns["governance_edition"] = np.where((features.governance_edition > 0) & ~invalid, features.governance_edition, np.nan)
+    edition = np.where(features.governance_edition > 0, features.governance_edition, np.nan)
+    columns["governance_edition"] = np.where(invalid, np.nan, edition) if any_invalid else edition
     columns["fingerprint"] = Coded(np.zeros(inputs.n, dtype=np.int32), [pack.fingerprint])
-    columns["error"] = inputs.errors()
+    columns["error"] = inputs.errors(invalid)
     return columns
 
 

@@ -83,11 +83,13 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     holders = np.where(named, holders, UNKNOWN).astype(np.int16)
     group_seat = reference.vendor_seat[safe_vendor] if len(reference.vendor_seat) else np.full(inputs.n, UNKNOWN)
     group = np.where(matched, group_seat, np.where(named, NO_LINK_CODE, UNKNOWN))
-    links = np.vstack([seat, parent, group.astype(np.int16), holders, columns["financing_country"].astype(np.int16)])
+    links = np.concatenate([np.array([seat, parent, group], dtype=np.int16), holders, columns["financing_country"][None].astype(np.int16)])
     link_kind = ("seat", "parent", "group", *(["shareholder"] * holders.shape[0]), "financing")
 
     dates = columns["signed"] if as_of is None else np.full(inputs.n, np.datetime64(as_of, "D"))
-    dates = np.where(np.isnat(dates), np.datetime64(today or dt.date.today(), "D"), dates)
+    undated = np.isnat(dates)
+    if undated.any():
+        dates = np.where(undated, np.datetime64(today or dt.date.today(), "D"), dates)
     buyer = columns["buyer_country"].astype(np.int16)
     total, status, edition = reference.governance_rating(buyer, dates, params.governance.max_age_years)
     incident_sum = reference.incident_exposure(vendor, dates)

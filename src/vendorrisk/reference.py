@@ -380,14 +380,32 @@ class Reference:
         status : ``(n_contracts,)`` 0 F, 1 PF, 2 NF, -1 unknown.
         edition : ``(n_contracts,)`` the edition year used, 0 when none.
         """
-        first, editions, statuses, totals = self._ratings
-        cap = self._edition_out_by(as_of)
-        column = np.minimum(np.maximum(cap - first, 0), editions.shape[1] - 1)
+        first, totals, statuses, editions = self._usable_ratings(max_age_years)
+        cap = self._edition_out_by(as_of)  # 1899..2200
+        column = np.maximum(cap - (first - 1), 0)  # column 0: before the first edition
         row = np.where((country >= 0) & (country < len(COUNTRY_CODES)), country, len(COUNTRY_CODES))
-        edition = editions[row, column]
-        usable = (cap >= first) & (edition > 0) & (cap - edition <= max_age_years)
-        return (
-            np.where(usable, totals[row, column], np.nan),
-            np.where(usable, statuses[row, column], UNKNOWN).astype(np.int8),
+        return totals[row, column], statuses[row, column], editions[row, column]
+
+    @cached_property
+    def _usable_by_age(self) -> dict[int, tuple[int, NDArray[np.float64], NDArray[np.int8], NDArray[np.int16]]]:
+        return {}
+
+    def _usable_ratings(self, max_age_years: int) -> tuple[int, NDArray[np.float64], NDArray[np.int8], NDArray[np.int16]]:
+        """:meth:`governance_rating` as dense tables ``(n_countries + 1, columns)`` by country code
+        and latest-edition year ``cap`` (column ``cap - first + 1``, column 0 for any year before
+        the first edition, the last for 2200): total (NaN), status (-1) and edition (0) of the
+        edition in force on that year if it is usable (at most ``max_age_years`` older than ``cap``)."""
+        if max_age_years in self._usable_by_age:
+            return self._usable_by_age[max_age_years]
+        first, editions, statuses, totals = self._ratings
+        caps = np.arange(first - 1, 2201)
+        column = np.minimum(np.maximum(caps - first, 0), editions.shape[1] - 1)
+        edition = editions[:, column]
+        usable = (caps >= first) & (edition > 0) & (caps - edition <= max_age_years)
+        self._usable_by_age[max_age_years] = (
+            first,
+            np.where(usable, totals[:, column], np.nan),
+            np.where(usable, statuses[:, column], UNKNOWN).astype(np.int8),
             np.where(usable, edition, 0).astype(np.int16),
         )
+        return self._usable_by_age[max_age_years]

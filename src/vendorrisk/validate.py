@@ -63,12 +63,15 @@ class Inputs:
     problems: dict[str, NDArray[np.int32]] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
-    def errors(self) -> Coded:
-        """``(n_contracts,)`` the row's problems joined by ``"; "``, or ``""`` for a valid row."""
+    def errors(self, invalid: NDArray[np.bool_] | None = None) -> Coded:
+        """``(n_contracts,)`` the row's problems joined by ``"; "``, or ``""`` for a valid row
+        (``invalid``: :meth:`invalid`, when the caller has it already)."""
         codes = np.zeros(self.n, dtype=np.int32)
         texts = {"": 0}
+        if not self.problems:
+            return Coded(codes, list(texts))
         record = self.problems.get(RECORD)
-        for row in np.flatnonzero(self.invalid()):
+        for row in np.flatnonzero(self.invalid() if invalid is None else invalid):
             if record is not None and record[row] >= 0:  # an unreadable record: its cells say nothing more
                 text = self.messages[record[row]]
             else:
