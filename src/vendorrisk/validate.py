@@ -267,14 +267,15 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
         values = _cast_numbers(column)
         if values is None:
             values = _numbers_with_errors(column, spec, errors)
-    with np.errstate(invalid="ignore"):
-        negative = values < 0
-        fractional = (spec.kind == "count") & (np.mod(values, 1) != 0) & ~np.isnan(values) & ~negative
-        infinite = np.isinf(values)
-    for mask, problem in ((negative, "must be >= 0"), (fractional, "must be a whole number"), (infinite, "must be finite")):
-        if mask.any():
-            errors.add(spec.name, mask, problem)
-            values[mask] = np.nan
+    negative = values < 0  # NaN compares false
+    finite = np.isfinite(values)
+    fractional = finite & (values != np.floor(values)) & ~negative if spec.kind == "count" else np.zeros_like(finite)
+    infinite = np.isinf(values)
+    if (negative | fractional | infinite).any():
+        for mask, problem in ((negative, "must be >= 0"), (fractional, "must be a whole number"), (infinite, "must be finite")):
+            if mask.any():
+                errors.add(spec.name, mask, problem)
+                values[mask] = np.nan
     return values, ~np.isnan(values)
 
 
@@ -325,6 +326,7 @@ def _dates(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.da
 
 
 _ABSENT: Final[dict[str, Callable[[int], NDArray[Any]]]] = {
+    "known": lambda n: np.zeros(n, dtype=bool),
     "id": lambda n: np.empty(0, dtype=object),
     "text": lambda n: np.empty(0, dtype=object),
     "country": lambda n: np.full(n, UNKNOWN, dtype=np.int16),
@@ -336,6 +338,18 @@ _ABSENT: Final[dict[str, Callable[[int], NDArray[Any]]]] = {
     "amount": lambda n: np.full(n, np.nan),
     "date": lambda n: np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
 }
+
+
+@functools.lru_cache(maxsize=256)
+def _absent_few(kind: str, n: int) -> NDArray[Any]:
+    column = _ABSENT[kind](n)
+    column.setflags(write=False)  # shared between calls: nothing may write to it
+    return column
+
+
+def _absent(kind: str, n: int) -> NDArray[Any]:
+    """The all-unknown column of an absent field (read-only, and shared for a few rows)."""
+    return _absent_few(kind, n) if n <= _SMALL else _ABSENT[kind](n)
 
 
 def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
@@ -360,7 +374,7 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
     for spec in FIELDS:
         name = spec.name
         if name not in present and name != "vendor_name" and not spec.required:  # absent: all unknown
-            columns[name], known[name] = _ABSENT[spec.kind](n), np.zeros(n, dtype=bool)
+            columns[name], known[name] = _absent(spec.kind, n), _absent("known", n)
             continue
         column: Column = table[name] if name in present else [None] * n
         if name == "vendor_name":  # low cardinality: kept as codes into its distinct names
@@ -390,8 +404,10 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             columns[name], known[name] = _numbers(column, spec, errors)
         elif spec.kind == "date":
             columns[name], known[name] = _dates(column, name, errors)
-        if spec.required:
-            missing = ~known[name] & ~(errors.problems.get(name, np.full(n, -1)) >= 0)
+        if spec.required and not known[name].all():
+            missing = ~known[name]
+            if name in errors.problems:  # an unreadable value is reported as such, not as missing
+                missing &= errors.problems[name] < 0
             if missing.any():
                 errors.add(name, missing, "missing (required)")
     return Inputs(n, columns, known, vendor_names, errors.problems, errors.messages)
