@@ -128,10 +128,10 @@ def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
     values = np.array([inputs.columns[name] for name in _FILLED], dtype=np.float64)  # (n_filled, n)
     known = np.array([inputs.known[name] for name in _FILLED])
-    stacked = np.empty((len(_FILLED), 3, inputs.n))
-    stacked[:] = values[:, None, :]
-    np.copyto(stacked, _fill_values(pack)[:, :, None], where=~known[:, None, :])
-    stacked = stacked.reshape(len(_FILLED), -1)  # (n_filled, 3 * n): point, low, high
+    by_scenario = np.empty((len(_FILLED), 3, inputs.n))
+    by_scenario[:] = values[:, None, :]
+    np.copyto(by_scenario, _fill_values(pack)[:, :, None], where=~known[:, None, :])
+    stacked = by_scenario.reshape(len(_FILLED), -1)  # (n_filled, 3 * n): point, low, high
     filled: dict[str, NDArray[Any]] = {}
     for row, name in zip(stacked, _FILLED):
         kind = FIELD_BY_NAME[name].kind
@@ -192,7 +192,7 @@ def _access_tables(pack: RulePack) -> dict[str, Float]:
 def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
     """``A``: the product of the access-path weights (booleans are filled; so are ordered enums)."""
     tables = _access_tables(pack)
-    access = tables["service_type"][scenario, filled["service_type"]]
+    access: Float = tables["service_type"][scenario, filled["service_type"]]
     for name in _ACCESS_FIELDS[1:]:
         codes = filled[name]
         access *= tables[name][scenario, codes.view(np.int8) if codes.dtype == bool else codes]  # a bool index would be a mask
@@ -271,21 +271,18 @@ def _governance(features: Features, pack: RulePack) -> Float:
     return stacked.reshape(-1)
 
 
-def factors(
-    own: Features, features: Features, pack: RulePack, filled: dict[str, NDArray[Any]], scenario: NDArray[np.intp]
-) -> Factors:
-    """Factor columns ``(3 * n,)`` for the stacked scenarios; ``own`` are the batch's ``(n,)``
-    features, ``features`` the same repeated for the three scenarios."""
+def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[Any]], scenario: NDArray[np.intp]) -> Factors:
+    """Factor columns ``(3 * n,)`` for the stacked scenarios from the batch's ``(n,)`` features."""
     params = pack.model.parameters
     sensitivity = _sensitivity(filled["data_categories"], pack)
     volume = _volume(filled["records"], params)
     impact = sensitivity * volume
-    reach, reach_link = _legal_reach(own, pack)
+    reach, reach_link = _legal_reach(features, pack)
     access = _access(filled, pack, scenario)
-    incidents = 1.0 - np.exp(-features.incident_sum)
+    exposure = 1.0 - np.exp(-features.incident_sum)
     # No vendor named: its ledger is unknown, so the high end assumes the worst.
-    incidents = np.where((scenario == HIGH) & ~features.vendor_named, 1.0, incidents)
-    governance = _governance(own, pack)
+    incidents = np.concatenate([exposure, exposure, np.where(features.vendor_named, exposure, 1.0)])
+    governance = _governance(features, pack)
     p = params.likelihood
     likelihood = np.minimum(np.maximum(access * (reach * (1.0 + p.governance_gain * governance) + p.incident_gain * incidents), 0.0), 1.0)
     base = 100.0 * impact * likelihood
@@ -295,27 +292,56 @@ def factors(
 # --- rules -----------------------------------------------------------------------------------
 
 
+def _three(column: NDArray[Any]) -> NDArray[Any]:
+    """A per-contract column repeated for the three stacked scenarios."""
+    return np.concatenate([column, column, column], axis=-1)
+
+
+def _reach_country(features: Features, f: Factors) -> NDArray[np.int16]:
+    """The state whose reach gave ``legal_reach`` (``NO_LINK_CODE`` when surely none, -1 when unknown)."""
+    links = _three(features.links)
+    reach_country = links[np.maximum(f.reach_link, 0), np.arange(links.shape[1])]
+    # No foreign state reaches the vendor and no link is unknown: known "none", not unknown.
+    nobody = (f.reach_link < 0) & (links != UNKNOWN).all(axis=0)
+    result: NDArray[np.int16] = np.where(f.reach_link >= 0, reach_country, np.where(nobody, NO_LINK_CODE, UNKNOWN))
+    return result
+
+
+_DERIVED: Final[dict[str, Callable[[Inputs, Features, Factors, NDArray[np.intp], RulePack], NDArray[Any]]]] = {
+    # A named vendor that is not in the registry is known not to be any registry vendor.
+    "vendor": lambda inputs, features, f, scenario, pack: _three(
+        np.where(features.vendor >= 0, features.vendor, np.where(features.vendor_named, len(pack.model.vendors), UNKNOWN))
+    ),
+    "reach_country": lambda inputs, features, f, scenario, pack: _reach_country(features, f),
+    # An unknown rating: no match at the point; best (F) and worst (NF) status at the interval's ends.
+    "governance_status": lambda inputs, features, f, scenario, pack: np.where(
+        _three(features.governance_status) >= 0, _three(features.governance_status), np.array([UNKNOWN, 0, 2])[scenario]
+    ).astype(np.int8),
+}
+_FACTOR_NAMES: Final = ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance", "likelihood", "base_score")
+
+
+@_per_pack
+def _condition_fields(pack: RulePack) -> frozenset[str]:
+    """Every column a condition of the pack reads."""
+    return frozenset(name for compiled in pack.rules for name in compiled.condition.fields)
+
+
 def rule_env(
     inputs: Inputs, features: Features, filled: dict[str, NDArray[Any]], f: Factors, scenario: NDArray[np.intp], pack: RulePack
 ) -> dict[str, NDArray[Any]]:
-    """The columns conditions see (names as in :func:`vendorrisk.rules.expr.condition_fields`)."""
-    env: dict[str, NDArray[Any]] = {
-        name: np.concatenate([inputs.columns[name]] * 3)
-        for name in ("buyer_country", "vendor_country", "vendor_parent_country", "financing_country", "value_usd")
-    }
-    env.update(filled)
-    # A named vendor that is not in the registry is known not to be any registry vendor.
-    env["vendor"] = np.where(features.vendor >= 0, features.vendor, np.where(features.vendor_named, len(pack.model.vendors), UNKNOWN))
-    reach_rows = np.maximum(f.reach_link, 0)
-    reach_country = features.links[reach_rows, np.arange(scenario.shape[0])]
-    # No foreign state reaches the vendor and no link is unknown: known "none", not unknown.
-    nobody = (f.reach_link < 0) & (features.links != UNKNOWN).all(axis=0)
-    env["reach_country"] = np.where(f.reach_link >= 0, reach_country, np.where(nobody, NO_LINK_CODE, UNKNOWN))
-    status = features.governance_status
-    # An unknown rating: no match at the point; best (F) and worst (NF) status at the interval's ends.
-    env["governance_status"] = np.where(status >= 0, status, np.array([UNKNOWN, 0, 2])[scenario]).astype(np.int8)
-    for name in ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance", "likelihood", "base_score"):
-        env[name] = getattr(f, name)
+    """The columns the pack's conditions read (names as in :func:`vendorrisk.rules.expr.condition_fields`),
+    ``(3 * n,)`` each, stacked like the scenarios."""
+    env: dict[str, NDArray[Any]] = {}
+    for name in _condition_fields(pack):
+        if name in filled:
+            env[name] = filled[name]
+        elif name in _FACTOR_NAMES:
+            env[name] = getattr(f, name)
+        elif name in _DERIVED:
+            env[name] = _DERIVED[name](inputs, features, f, scenario, pack)
+        else:  # an input no unknown value is assumed for: the same in every scenario
+            env[name] = _three(inputs.columns[name])
     return env
 
 
@@ -405,26 +431,13 @@ def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:
     return np.searchsorted(np.array([b.medium, b.high, b.critical]), score, side="right").astype(np.int8)
 
 
-def _tile(features: Features) -> Features:
-    """The features repeated for the three stacked scenarios."""
-    return Features(
-        **{
-            name: np.concatenate([value, value, value], axis=-1)
-            for name, value in vars(features).items()
-            if name != "link_kind"
-        },
-        link_kind=features.link_kind,
-    )
-
-
 def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     """Score every contract of a batch at the point, low and high scenarios (stacked: one pass)."""
     n = inputs.n
     scenario = np.repeat(np.arange(3), n)
     filled = _fill(inputs, pack)
-    tiled = _tile(features)
-    f = factors(features, tiled, pack, filled, scenario)
-    env = rule_env(inputs, tiled, filled, f, scenario, pack)
+    f = factors(features, pack, filled, scenario)
+    env = rule_env(inputs, features, filled, f, scenario, pack)
     score3, gate3, fired3, contribution3 = apply_rules(f.base_score, env, pack, scenario)
     point = slice(0, n)
     point_factors = Factors(**{name: value[point] for name, value in vars(f).items()})
