@@ -31,6 +31,7 @@ VECTOR_VERSION: Final = "VRX:1"
 #: Vector metrics: label and the factor each one shows.
 VECTOR_METRICS: Final = (("DS", "impact"), ("LR", "legal_reach"), ("AP", "access"), ("IH", "incidents"))
 LEVELS: Final = ("N", "L", "M", "H", "C")
+_LEVEL_WEIGHTS: Final = len(LEVELS) ** np.arange(len(VECTOR_METRICS) - 1, -1, -1)
 
 
 def _ranked(fired: NDArray[np.bool_], contribution: NDArray[np.float64], pack: RulePack) -> NDArray[np.intp]:
@@ -39,13 +40,21 @@ def _ranked(fired: NDArray[np.bool_], contribution: NDArray[np.float64], pack: R
     Order: gate level (block, warn), then points moved (at most 100), then pack order.
     """
     n, n_rules = fired.shape
-    gate_rank = np.array(
-        [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules], dtype=float
-    )
-    key = np.where(fired, gate_rank * 1000.0 + np.abs(contribution) - np.arange(n_rules) * 1e-9, -np.inf)
+    key = np.where(fired, _rank_base(pack) + np.abs(contribution), -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
-    ranked: NDArray[np.intp] = np.where(fired[np.arange(n)[:, None], order], order, n_rules)
+    ranked: NDArray[np.intp] = np.where(np.take_along_axis(fired, order, axis=1), order, n_rules)
     return ranked
+
+
+_RANK_BASES: dict[str, NDArray[np.float64]] = {}
+
+
+def _rank_base(pack: RulePack) -> NDArray[np.float64]:
+    """``(n_rules,)`` ``1000 * gate level - 1e-9 * index``: gates first, then pack order on a tie."""
+    if pack.fingerprint not in _RANK_BASES:
+        levels = [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules]
+        _RANK_BASES[pack.fingerprint] = np.array(levels, dtype=float) * 1000.0 - np.arange(len(levels)) * 1e-9
+    return _RANK_BASES[pack.fingerprint]
 
 
 def reasons(scored: Scored, pack: RulePack) -> Coded:
@@ -67,11 +76,12 @@ def reasons(scored: Scored, pack: RulePack) -> Coded:
 def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     """``(n_contracts,)`` canonical vector strings."""
     v = pack.model.vector
-    values = np.stack([getattr(scored.factors, factor) for _, factor in VECTOR_METRICS])  # (n_metrics, n)
+    values = np.array([getattr(scored.factors, factor) for _, factor in VECTOR_METRICS])  # (n_metrics, n)
     levels = np.where(values <= 0.0, 0, np.searchsorted(np.array([v.medium, v.high, v.critical]), values, side="right") + 1)
     # One integer per contract: the governance status then each level, in base len(LEVELS).
-    weights = len(LEVELS) ** np.arange(len(VECTOR_METRICS) - 1, -1, -1)
-    key = (features.governance_status.astype(np.int64) + 1) * len(LEVELS) ** len(VECTOR_METRICS) + weights @ levels
+    key = (features.governance_status.astype(np.int64) + 1) * len(LEVELS) ** len(VECTOR_METRICS) + _LEVEL_WEIGHTS @ levels
+    if len(key) <= SMALL:
+        return Coded(np.arange(len(key)), [_vector_text(int(k)) for k in key])
     # Keys are small (4 * 5**4): find the ones present by counting, not sorting.
     unique = np.flatnonzero(np.bincount(key, minlength=1))
     position = np.zeros(unique[-1] + 1 if len(unique) else 1, dtype=np.intp)

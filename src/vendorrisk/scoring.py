@@ -356,29 +356,26 @@ def apply_rules(
     Returns the score, the gate level (0 pass, 1 warn, 2 block), the fired mask
     ``(n_contracts, n_rules)`` and each rule's contribution in points ``(n_contracts, n_rules)``.
     """
-    rules = pack.rules
     n = scenario.shape[0]
-    fired = np.zeros((len(rules), n), dtype=bool)  # rule-major: each rule's column is contiguous
-    high_end, low_end = scenario == HIGH, scenario == LOW
-    for j, compiled in enumerate(rules):
+    rows = []
+    ends: dict[bool, NDArray[np.bool_]] = {}  # where an open condition counts: the high end for a raising rule, else the low end
+    for compiled in pack.rules:
         sure, possible = compiled.condition.truth(env, n)
-        fired[j] = sure
         if possible is not sure:
             # Where an unknown input leaves the condition open, the low end assumes what lowers
             # the score and the high end what raises it; the point score needs it to be sure.
-            fired[j] |= possible & (high_end if compiled.rule.raises else low_end)
+            raises = compiled.rule.raises
+            if raises not in ends:
+                ends[raises] = scenario == (HIGH if raises else LOW)
+            sure = sure | (possible & ends[raises])
+        rows.append(sure)
+    fired = np.array(rows, dtype=bool).reshape(len(rows), n)  # (n_rules, n): rule-major, each rule's row contiguous
     effects = _effects(pack)
-    factor, added = np.ones(n), np.zeros(n)
-    gate = np.zeros(n, dtype=np.int8)
-    contribution = np.zeros((len(rules), n))
-    for j in effects.multiply:  # ufuncs with where=: only the rows where the rule fired are touched
-        np.multiply(factor, effects.factor[j], out=factor, where=fired[j])
-        np.multiply(base, effects.factor[j] - 1.0, out=contribution[j], where=fired[j])
-    for j in effects.add:
-        np.add(added, effects.points[j], out=added, where=fired[j])
-        np.multiply(fired[j], effects.points[j], out=contribution[j])
-    for j in effects.gates:
-        np.maximum(gate, effects.gate[j], out=gate, where=fired[j])
+    # Multiply, add and gate in a few passes over the fired matrix.
+    contribution = fired * (effects.points[:, None] + base * (effects.factor[:, None] - 1.0))
+    factor = np.where(fired, effects.factor[:, None], 1.0).prod(axis=0) if effects.multiply else 1.0
+    added = effects.points @ fired if effects.add else 0.0
+    gate = (fired * effects.gate[:, None]).max(axis=0, initial=0).astype(np.int8)
     score = base * factor + added
     for limits, is_cap in ((effects.caps, True), (effects.floors, False)):
         before = score.copy()
