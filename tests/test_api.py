@@ -276,6 +276,26 @@ def test_duplicates_are_flagged_across_the_batches_of_a_stream() -> None:
     assert summary.duplicates == 1 and summary.invalid == 0 and summary.rows == 4
 
 
+def test_a_stream_whose_pack_fails_leaves_no_reader_running() -> None:
+    """The pack loads while the first batches are read; when it fails, the reader has stopped
+    before the error reaches the caller (a reader still inside pyarrow as the interpreter
+    exits can abort the process)."""
+    import threading
+    from pathlib import Path
+
+    from vendorrisk.batch import score_stream
+    from vendorrisk.errors import PackError
+
+    def endless() -> Any:
+        while True:
+            yield pa.RecordBatch.from_pylist([{"contract_id": "a", "buyer_country": "PG"}])
+
+    bad = Path(__file__).parent / "data" / "packs" / "invalid" / "function_call.toml"
+    with pytest.raises(PackError):
+        score_stream(endless(), lambda table: None, rules=bad)
+    assert not [t for t in threading.enumerate() if t.name.startswith("vendorrisk-")]
+
+
 def test_a_reader_parse_error_becomes_the_row_error_and_the_column_is_dropped() -> None:
     from vendorrisk.schema import PARSE_ERROR_COLUMN
 

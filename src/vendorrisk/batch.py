@@ -63,8 +63,8 @@ class Summary:
 class _Worker(threading.Thread):
     """A daemon thread whose exception :meth:`check` re-raises in the calling thread."""
 
-    def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__(daemon=True)
+    def __init__(self, work: Callable[[], None], name: str) -> None:
+        super().__init__(daemon=True, name=name)
         self._work = work
         self.error: BaseException | None = None
 
@@ -161,7 +161,7 @@ def score_stream(
         if progress is not None:
             progress(summary)
 
-    reader, writer = _Worker(read), _Worker(drain_to_sink)
+    reader, writer = _Worker(read, "vendorrisk-read"), _Worker(drain_to_sink, "vendorrisk-write")
     reader.start()  # the first batches are read while the pack loads
     writer.start()
     try:
@@ -176,7 +176,8 @@ def score_stream(
             while pending:
                 finish(pending.popleft())
     finally:
-        stop.set()  # a reader still running stops at its next batch
+        stop.set()  # a reader still running stops at its next batch; wait for it, so that no
+        reader.join()  # thread is still inside pyarrow when the interpreter exits
         if writer.is_alive():
             _hand(outbox, _DONE, writer)
             writer.join()
