@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from vendorrisk import ExpressionError, VendorRiskError
 from vendorrisk.rules.expr import (
     MAX_LENGTH,
+    Columns,
     MAX_NODES,
     Direction,
     FieldType,
@@ -244,6 +245,32 @@ def test_truth_gives_sure_and_possible_for_unknown_values() -> None:
         sure, possible = compile_condition(text, FIELDS).truth(env, 3)
         assert not sure[2] and possible[2], text
         assert sure[0] == possible[0] and sure[1] == possible[1], text
+
+
+def test_a_shared_pass_remembers_each_comparison_without_mixing_them() -> None:
+    """Conditions evaluated on one Columns environment (comparisons remembered) give exactly what
+    each gives on its own plain mapping; different comparisons never share a result."""
+    columns = {
+        "operator": codes("operator", "vendor", "customer", None, "joint", dtype=np.int8),
+        "legal_reach": numbers(0.0, 0.5, 0.95, 0.3),
+        "access": numbers(1.0, 0.2, 0.6, 0.3),
+        "value_usd": numbers(1e6, np.nan, 5e7, 0.0),
+        "data_categories": bits(("health",), (), ("identity", "health"), ("tax",)),
+    }
+    texts = [
+        "legal_reach > 0", "legal_reach >= 0.5", "legal_reach > 0 and access >= 0.3", "not legal_reach > 0",
+        "operator == 'vendor'", "operator != 'vendor'", "operator in ['vendor', 'joint']", "operator == 'vendor' or legal_reach > 0",
+        "value_usd > 1e6", "value_usd >= 1e6", "'health' in data_categories", "'health' not in data_categories",
+        "'identity' in data_categories and legal_reach > 0",
+    ]
+    shared = Columns()
+    shared.update(columns)
+    for text in texts:
+        condition = compile_condition(text, FIELDS)
+        alone = condition.truth(dict(columns), 4)
+        together = condition.truth(shared, 4)
+        assert [m.tolist() for m in together] == [m.tolist() for m in alone], text
+    assert len(shared.memo) == 11  # the distinct comparisons and tests among the texts
 
 
 @pytest.mark.parametrize(

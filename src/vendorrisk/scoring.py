@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from vendorrisk.features import Features
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters
+from vendorrisk.rules.expr import Columns
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.schema import ASSUMABLE, FIELD_BY_NAME
 from vendorrisk.validate import Inputs
@@ -332,7 +333,7 @@ def rule_env(
 ) -> dict[str, NDArray[Any]]:
     """The columns the pack's conditions read (names as in :func:`vendorrisk.rules.expr.condition_fields`),
     ``(3 * n,)`` each, stacked like the scenarios."""
-    env: dict[str, NDArray[Any]] = {}
+    env = Columns()
     for name in _condition_fields(pack):
         if name in filled:
             env[name] = filled[name]

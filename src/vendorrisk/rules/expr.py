@@ -49,6 +49,28 @@ from vendorrisk.schema import (
 )
 
 Env: TypeAlias = Mapping[str, NDArray[Any]]
+
+
+class Columns(dict[str, NDArray[Any]]):
+    """The columns the conditions of one pass read, with a memo of the comparisons already
+    evaluated on them: conditions of a pack often share one (``legal_reach > 0``), and on small
+    batches each array call costs more than the arithmetic. A plain mapping works too (no memo)."""
+
+    __slots__ = ("memo",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.memo: dict[object, tuple[NDArray[np.bool_], NDArray[np.bool_]]] = {}
+
+
+def _remembered(env: Env, key: object, compute: Callable[[], tuple[Any, Any]]) -> Any:
+    """``compute()``, once per ``key`` for a :class:`Columns` environment."""
+    memo = getattr(env, "memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 Mask: TypeAlias = NDArray[np.bool_]
 Truth: TypeAlias = tuple[Mask, Mask]
 Column: TypeAlias = NDArray[np.float64]
@@ -279,8 +301,10 @@ class _NumCompare(_Cond):
     right: _Num
     direction: Direction = Direction.CONST
     nullable: bool = True
+    key: str = ""  # what the comparison computes, for the memo of a pass
 
     def __post_init__(self) -> None:
+        self.key = repr((self.op.__name__, self.left, self.right))
         self.nullable = self.left.nullable or self.right.nullable
         rising = self.left.direction | self.right.direction.flipped()  # true as left - right grows
         if self.op in (ast.Gt, ast.GtE):
@@ -291,6 +315,9 @@ class _NumCompare(_Cond):
             self.direction = Direction.MIXED if rising else Direction.CONST
 
     def __call__(self, env: Env) -> Truth:
+        return _remembered(env, self.key, lambda: self._evaluate(env))  # type: ignore[no-any-return]
+
+    def _evaluate(self, env: Env) -> Truth:
         left, right = self.left(env), self.right(env)
         result = _COMPARE[self.op](left, right)  # NaN compares false (no warning)
         if not self.nullable:
@@ -308,6 +335,9 @@ class _CodeIn(_Cond):
     direction: Direction
 
     def __call__(self, env: Env) -> Truth:
+        return _remembered(env, ("in", self.name, self.codes, self.negate), lambda: self._evaluate(env))  # type: ignore[no-any-return]
+
+    def _evaluate(self, env: Env) -> Truth:
         column = env[self.name]
         hit: Mask = column == self.codes[0]
         for code in self.codes[1:]:  # a handful of codes: cheaper than np.isin
@@ -325,6 +355,9 @@ class _SetHas(_Cond):
     direction: Direction
 
     def __call__(self, env: Env) -> Truth:
+        return _remembered(env, ("has", self.name, self.bit, self.negate), lambda: self._evaluate(env))  # type: ignore[no-any-return]
+
+    def _evaluate(self, env: Env) -> Truth:
         has: Mask = (env[self.name] & self.bit) != 0
         result = ~has if self.negate else has
         return result, result
