@@ -23,7 +23,7 @@ from vendorrisk.features import Features
 from vendorrisk.reference import COUNTRY_CODES
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.rules.model import Gate
-from vendorrisk.schema import FIELD_BY_NAME, GOVERNANCE_STATUSES
+from vendorrisk.schema import ASSUMABLE, FIELD_BY_NAME, GOVERNANCE_STATUSES
 from vendorrisk.scoring import GATE_LEVEL, Scored
 from vendorrisk.validate import Inputs
 
@@ -237,7 +237,7 @@ def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, p
     ranked = _ranked(scored.fired[row : row + 1], scored.contribution[row : row + 1], pack)[0]
     fired = [(pack.rules[j].rule, float(scored.contribution[row, j])) for j in ranked if j < len(pack.rules)]
     assumed = [
-        (name, _plain(getattr(pack.model.assumptions, name))) for name, mask in scored.unknown.items() if mask[row]
+        (name, _plain(getattr(pack.model.assumptions, name))) for name in ASSUMABLE if not scored.known[name][row]
     ]
     return {
         "pack_name": f"{pack.model.pack.name} {pack.model.pack.version}",

@@ -19,7 +19,6 @@ from typing import Annotated, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import distinct
 from pydantic import BaseModel, ConfigDict, Field
 
 from vendorrisk.schema import CountryCode, UnitFloat, country_names

@@ -39,7 +39,7 @@ from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters
 from vendorrisk.rules.expr import Columns
 from vendorrisk.rules.loader import RulePack
-from vendorrisk.schema import ASSUMABLE, FIELD_BY_NAME
+from vendorrisk.schema import FIELD_BY_NAME
 from vendorrisk.validate import Inputs
 
 GATE_LEVEL: Final = {"warn": 1, "block": 2}
@@ -76,7 +76,7 @@ class Scored:
     gate: NDArray[np.int8]
     fired: NDArray[np.bool_]  # (n_contracts, n_rules)
     contribution: Float  # (n_contracts, n_rules) points each fired rule moved the score
-    unknown: dict[str, NDArray[np.bool_]]  # input name -> rows where it was unknown and assumed
+    known: dict[str, NDArray[np.bool_]]  # input name -> rows where it was given (elsewhere: unknown, and assumed)
 
 
 # --- filling unknown inputs ----------------------------------------------------------------
@@ -423,10 +423,15 @@ def _effects(pack: RulePack) -> _Effects:
     )
 
 
+@_per_pack
+def _band_thresholds(pack: RulePack) -> Float:
+    b = pack.model.bands
+    return np.array([b.medium, b.high, b.critical])
+
+
 def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:
     """0 low, 1 medium, 2 high, 3 critical; ``score >= threshold`` enters the band."""
-    b = pack.model.bands
-    return np.searchsorted(np.array([b.medium, b.high, b.critical]), score, side="right").astype(np.int8)
+    return np.searchsorted(_band_thresholds(pack), score, side="right").astype(np.int8)
 
 
 def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
@@ -440,10 +445,9 @@ def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     point = slice(0, n)
     point_factors = Factors(**{name: value[point] for name, value in vars(f).items()})
     # Round once, here, so the band always agrees with the score a reader sees.
-    rounded = np.round(score3, SCORE_DECIMALS)
+    rounded = score3.round(SCORE_DECIMALS)
     score = rounded[point]
     low = np.minimum(rounded[n : 2 * n], score)
     high = np.maximum(rounded[2 * n :], score)
-    unknown = {name: ~inputs.known[name] for name in ASSUMABLE}
     fired, contribution = np.ascontiguousarray(fired3[point]), np.ascontiguousarray(contribution3[point])
-    return Scored(point_factors, score, low, high, band_of(score, pack), gate3[point], fired, contribution, unknown)
+    return Scored(point_factors, score, low, high, band_of(score, pack), gate3[point], fired, contribution, inputs.known)
