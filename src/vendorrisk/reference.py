@@ -321,8 +321,9 @@ class Reference:
         at = np.searchsorted(keys, wanted, side="right") - 1  # the vendor's latest incident on or before the day
         safe = np.maximum(at, 0)
         hit = (at >= 0) & (keys[safe] >> 32 == vendor) & (vendor >= 0)
-        with np.errstate(over="ignore"):
-            scale = 0.5 ** ((day - last[safe]) / self.half_life_days)
+        # On a hit, the as-of day is at most a few half-lives before the vendor's last incident;
+        # elsewhere the scale is discarded, and the floor keeps 0.5 ** x finite for any date.
+        scale = 0.5 ** np.maximum((day - last[safe]) / self.half_life_days, -1000.0)
         return np.where(hit, running[safe] * scale, 0.0)
 
     @cached_property
@@ -382,7 +383,7 @@ class Reference:
         first, totals, statuses, editions = self._usable_ratings(max_age_years)
         cap = self._edition_out_by(as_of)  # 1899..2200
         column = np.maximum(cap - (first - 1), 0)  # column 0: before the first edition
-        row = np.where((country >= 0) & (country < len(COUNTRY_CODES)), country, len(COUNTRY_CODES))
+        row = country  # -1 (unknown) reads the last row, the one for unknown codes
         return totals[row, column], statuses[row, column], editions[row, column]
 
     @cached_property
