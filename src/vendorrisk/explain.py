@@ -42,7 +42,7 @@ def _ranked(fired: NDArray[np.bool_], contribution: NDArray[np.float64], pack: R
     n, n_rules = fired.shape
     key = np.where(fired, _rank_base(pack) + np.abs(contribution), -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
-    ranked: NDArray[np.intp] = np.where(np.take_along_axis(fired, order, axis=1), order, n_rules)
+    ranked: NDArray[np.intp] = np.where(fired[np.arange(n)[:, None], order], order, n_rules)
     return ranked
 
 

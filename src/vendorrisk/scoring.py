@@ -360,18 +360,17 @@ def apply_rules(
     n = scenario.shape[0]
     rows = []
     ends: dict[bool, NDArray[np.bool_]] = {}  # where an open condition counts: the high end for a raising rule, else the low end
-    for compiled in pack.rules:
+    effects = _effects(pack)
+    for compiled, raises in zip(pack.rules, effects.raises):
         sure, possible = compiled.condition.truth(env, n)
         if possible is not sure:
             # Where an unknown input leaves the condition open, the low end assumes what lowers
             # the score and the high end what raises it; the point score needs it to be sure.
-            raises = compiled.rule.raises
             if raises not in ends:
                 ends[raises] = scenario == (HIGH if raises else LOW)
             sure = sure | (possible & ends[raises])
         rows.append(sure)
     fired = np.array(rows, dtype=bool).reshape(len(rows), n)  # (n_rules, n): rule-major, each rule's row contiguous
-    effects = _effects(pack)
     # Multiply, add and gate in a few passes over the fired matrix.
     contribution = fired * (effects.points[:, None] + base * (effects.factor[:, None] - 1.0))
     factor = np.where(fired, effects.factor[:, None], 1.0).prod(axis=0) if effects.multiply else 1.0
@@ -394,12 +393,13 @@ def apply_rules(
 @dataclass(frozen=True)
 class _Effects:
     """The rules' effects as ``(n_rules,)`` arrays: multiplier (1 if none), points (0 if none),
-    gate level (0 if none), the indices of the rules of each kind, and the (index, limit) of each
+    gate level (0 if none), whether each rule raises the score, the indices of the rules of each kind, and the (index, limit) of each
     cap and floor."""
 
     factor: Float
     points: Float
     gate: NDArray[np.int8]
+    raises: tuple[bool, ...]
     multiply: tuple[int, ...]
     add: tuple[int, ...]
     gates: tuple[int, ...]
@@ -415,6 +415,7 @@ def _effects(pack: RulePack) -> _Effects:
         factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]),
         points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]),
         gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8),
+        raises=tuple(compiled.rule.raises for compiled in pack.rules),
         multiply=tuple(j for j, e in enumerate(kinds) if isinstance(e, Multiply)),
         add=tuple(j for j, e in enumerate(kinds) if isinstance(e, Add)),
         gates=tuple(j for j, e in enumerate(kinds) if isinstance(e, Gate)),

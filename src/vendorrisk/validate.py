@@ -382,14 +382,13 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             known[name] = indices < len(texts)
             columns[name] = indices
             vendor_names = texts
-        elif spec.kind in ("id", "text") and n <= _SMALL:
-            texts, indices = _distinct(column)
-            known[name] = indices < len(texts)
-            columns[name] = np.array([*texts, None], dtype=object)[indices]
-        elif spec.kind in ("id", "text"):  # high-cardinality text: only whether it is there
-            assert isinstance(column, pa.ChunkedArray)
-            known[name] = _filled(_as_strings(column))
-            columns[name] = np.empty(0, dtype=object)
+        elif spec.kind in ("id", "text"):  # free text: only whether it is there (the table keeps the text)
+            if isinstance(column, list) or n <= _SMALL:
+                cells = column if isinstance(column, list) else _as_strings(column).to_pylist()
+                known[name] = np.array([cell is not None and bool(str(cell).strip()) for cell in cells], dtype=bool)
+            else:
+                known[name] = _filled(_as_strings(column))
+            columns[name] = _absent("id", n)
         elif spec.kind in ("country", "link_country"):
             parse = _parse_link_country if spec.kind == "link_country" else _parse_country
             columns[name], known[name] = _coded(column, parse, np.int16, name, errors)
