@@ -393,8 +393,8 @@ def apply_rules(
 @dataclass(frozen=True)
 class _Effects:
     """The rules' effects as ``(n_rules,)`` arrays: multiplier (1 if none), points (0 if none),
-    gate level (0 if none), whether each rule raises the score, the indices of the rules of each kind, and the (index, limit) of each
-    cap and floor."""
+    gate level (0 if none); whether each rule raises the score; the indices of the rules of each
+    kind; and the (index, limit) of each cap and floor."""
 
     factor: Float
     points: Float
