@@ -354,8 +354,9 @@ def apply_rules(
     Order: multiply, add, then caps, then floors (a floor wins over a cap: exposure is never
     understated because a mitigation and a hard finding both apply), then clip to 0..100.
 
-    Returns the score, the gate level (0 pass, 1 warn, 2 block), the fired mask
-    ``(n_contracts, n_rules)`` and each rule's contribution in points ``(n_contracts, n_rules)``.
+    Returns the score of every row; then, for the point rows only (the first third), the gate
+    level (0 pass, 1 warn, 2 block), the fired mask ``(n_contracts, n_rules)`` and each rule's
+    contribution in points ``(n_contracts, n_rules)``: what reasons and explanations show.
     """
     n = scenario.shape[0]
     rows = []
@@ -371,24 +372,26 @@ def apply_rules(
             sure = sure | (possible & ends[raises])
         rows.append(sure)
     fired = np.array(rows, dtype=bool).reshape(len(rows), n)  # (n_rules, n): rule-major, each rule's row contiguous
-    # Multiply, add and gate in a few passes over the fired matrix.
-    contribution = fired * (effects.points[:, None] + base * (effects.factor[:, None] - 1.0))
+    # Multiply and add in a few passes over the fired matrix.
     factor = np.where(fired, effects.factor[:, None], 1.0).prod(axis=0) if effects.multiply else 1.0
     added = effects.points @ fired if effects.add else 0.0
-    gate = (fired * effects.gate[:, None]).max(axis=0, initial=0).astype(np.int8)
     score = base * factor + added
+    # Gates and contributions matter at the point only (rows [0, n / 3)).
+    point = slice(0, n // 3)
+    shown = fired[:, point]
+    gate = (shown * effects.gate[:, None]).max(axis=0, initial=0).astype(np.int8)
+    contribution = shown * (effects.points[:, None] + base[point] * (effects.factor[:, None] - 1.0))
     for limits, is_cap in ((effects.caps, True), (effects.floors, False)):
         before = score.copy()
         for j, limit in limits:
-            np.subtract(limit, before, out=contribution[j], where=fired[j])
+            np.subtract(limit, before[point], out=contribution[j], where=shown[j])
             if is_cap:
                 np.minimum(contribution[j], 0.0, out=contribution[j])
                 np.minimum(score, limit, out=score, where=fired[j])
             else:
                 np.maximum(contribution[j], 0.0, out=contribution[j])
                 np.maximum(score, limit, out=score, where=fired[j])
-    return np.minimum(np.maximum(score, 0.0), 100.0), gate, fired.T, contribution.T
-
+    return np.minimum(np.maximum(score, 0.0), 100.0), gate, shown.T, contribution.T
 
 @dataclass(frozen=True)
 class _Effects:
@@ -442,7 +445,7 @@ def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     filled = _fill(inputs, pack)
     f = factors(features, pack, filled, scenario)
     env = rule_env(inputs, features, filled, f, scenario, pack)
-    score3, gate3, fired3, contribution3 = apply_rules(f.base_score, env, pack, scenario)
+    score3, gate, fired3, contribution3 = apply_rules(f.base_score, env, pack, scenario)
     point = slice(0, n)
     point_factors = Factors(**{name: value[point] for name, value in vars(f).items()})
     # Round once, here, so the band always agrees with the score a reader sees.
@@ -450,5 +453,5 @@ def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     score = rounded[point]
     low = np.minimum(rounded[n : 2 * n], score)
     high = np.maximum(rounded[2 * n :], score)
-    fired, contribution = np.ascontiguousarray(fired3[point]), np.ascontiguousarray(contribution3[point])
-    return Scored(point_factors, score, low, high, band_of(score, pack), gate3[point], fired, contribution, inputs.known)
+    fired, contribution = np.ascontiguousarray(fired3), np.ascontiguousarray(contribution3)
+    return Scored(point_factors, score, low, high, band_of(score, pack), gate, fired, contribution, inputs.known)
