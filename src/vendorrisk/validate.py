@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -263,6 +264,8 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
             bad_text = np.array([number is None for number in parsed])
             errors.add(spec.name, bad_text, np.array([f"{cell!r} is not a number" for cell in cells], dtype=object))
         values = np.array([np.nan if number is None else number for number in parsed], dtype=np.float64)
+        if all(_plausible(number, spec) for number in parsed):  # the usual case: nothing below to report
+            return values, ~np.isnan(values)
     else:
         values = _cast_numbers(column)
         if values is None:
@@ -277,6 +280,14 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
                 errors.add(spec.name, mask, problem)
                 values[mask] = np.nan
     return values, ~np.isnan(values)
+
+
+def _plausible(number: float | None, spec: FieldSpec) -> bool:
+    """A parsed cell that the checks of :func:`_numbers` would pass: unknown (NaN), or finite,
+    not negative, and whole for a count."""
+    if number is None:
+        return False
+    return number != number or (0.0 <= number < math.inf and (spec.kind != "count" or number.is_integer()))
 
 
 def _cast_numbers(column: pa.ChunkedArray) -> NDArray[np.float64] | None:
