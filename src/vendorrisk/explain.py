@@ -24,7 +24,7 @@ from vendorrisk.reference import COUNTRY_CODES
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.rules.model import Gate
 from vendorrisk.schema import ASSUMABLE, FIELD_BY_NAME, GOVERNANCE_STATUSES
-from vendorrisk.scoring import GATE_LEVEL, Scored
+from vendorrisk.scoring import GATE_LEVEL, Scored, per_pack
 from vendorrisk.validate import Inputs
 
 VECTOR_VERSION: Final = "VRX:1"
@@ -46,15 +46,12 @@ def _ranked(fired: NDArray[np.bool_], contribution: NDArray[np.float64], pack: R
     return ranked
 
 
-_RANK_BASES: dict[str, NDArray[np.float64]] = {}
-
-
+@per_pack
 def _rank_base(pack: RulePack) -> NDArray[np.float64]:
     """``(n_rules,)`` ``1000 * gate level - 1e-9 * index``: gates first, then pack order on a tie."""
-    if pack.fingerprint not in _RANK_BASES:
-        levels = [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules]
-        _RANK_BASES[pack.fingerprint] = np.array(levels, dtype=float) * 1000.0 - np.arange(len(levels)) * 1e-9
-    return _RANK_BASES[pack.fingerprint]
+    levels = [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules]
+    base: NDArray[np.float64] = np.array(levels, dtype=float) * 1000.0 - np.arange(len(levels)) * 1e-9
+    return base
 
 
 def reasons(scored: Scored, pack: RulePack) -> Coded:

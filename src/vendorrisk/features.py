@@ -14,13 +14,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
+from vendorrisk.reference import NO_LINK_CODE, UNKNOWN, Reference
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.validate import Inputs
 
 #: Kinds of link through which a state reaches a vendor. ``group`` is the registry seat of the
 #: vendor's group when the contract names a local subsidiary in another country; it weighs like a parent.
 LINK_KINDS = ("seat", "parent", "group", "shareholder", "financing")
+
+
+def link_kinds(reference: Reference) -> tuple[str, ...]:
+    """The kind of each row of :attr:`Features.links` (one shareholder row per controlling state a vendor can have)."""
+    return ("seat", "parent", "group", *(["shareholder"] * reference.holders.shape[1]), "financing")
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     group_seat = reference.vendor_seat[safe_vendor] if len(reference.vendor_seat) else np.full(inputs.n, UNKNOWN)
     group = np.where(matched, group_seat, np.where(named, NO_LINK_CODE, UNKNOWN))
     links = np.concatenate([np.array([seat, parent, group], dtype=np.int16), holders, columns["financing_country"][None].astype(np.int16)])
-    link_kind = ("seat", "parent", "group", *(["shareholder"] * holders.shape[0]), "financing")
+    link_kind = link_kinds(reference)
 
     dates = columns["signed"] if as_of is None else np.full(inputs.n, np.datetime64(as_of, "D"))
     undated = np.isnat(dates)

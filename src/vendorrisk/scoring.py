@@ -34,7 +34,7 @@ from typing import Any, Final, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from vendorrisk.features import Features
+from vendorrisk.features import Features, link_kinds
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters
 from vendorrisk.rules.expr import Columns
@@ -88,7 +88,7 @@ class Scored:
 T = TypeVar("T")
 
 
-def _per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
+def per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
     """Memoise a table derived from a pack's parameters, keyed by the pack's fingerprint."""
     built: dict[str, T] = {}
 
@@ -102,7 +102,7 @@ def _per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
 
 
 _FILLED: Final = ("hosting", "operator", "service_type", "vendor_remote_access", "customer_held_keys", "audit_rights", "data_categories", "records")
-@_per_pack
+@per_pack
 def _fill_values(pack: RulePack) -> NDArray[np.float64]:
     """``(n_filled, 3)``: the value an unknown input takes at the point (the assumption), the low
     end (its least exposed value) and the high end (its most exposed value)."""
@@ -143,7 +143,7 @@ def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
 # --- factors ---------------------------------------------------------------------------------
 
 
-@_per_pack
+@per_pack
 def _sensitivity_table(pack: RulePack) -> Float:
     """``(2**14,)`` S for every possible set of data categories, indexed by its bitmask."""
     p = pack.model.parameters.sensitivity
@@ -173,7 +173,7 @@ def _volume(records: Float, params: Parameters) -> Float:
 _ACCESS_FIELDS: Final = ("service_type", "operator", "hosting", "vendor_remote_access", "customer_held_keys", "audit_rights")
 
 
-@_per_pack
+@per_pack
 def _access_tables(pack: RulePack) -> dict[str, Float]:
     """Per access-path field, ``(3, n_values + 1)`` weights by scenario (point, low, high) and
     code; the last column is an unknown unordered value (the lowest weight at the low end, the
@@ -200,10 +200,8 @@ def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[n
     return access
 
 
-_REACH_TABLES: dict[tuple[str, tuple[str, ...]], tuple[NDArray[np.int64], Float]] = {}
-
-
-def _reach_table(pack: RulePack, link_kind: tuple[str, ...]) -> tuple[NDArray[np.int64], Float]:
+@per_pack
+def _reach_table(pack: RulePack) -> tuple[NDArray[np.int64], Float]:
     """What a foreign state on a link contributes, ``strength * weight(kind)``, as ranked keys.
 
     Returns ``keys`` ``(3, (n_codes + 1) * n_links)``: per scenario (point, low, high), at
@@ -216,23 +214,21 @@ def _reach_table(pack: RulePack, link_kind: tuple[str, ...]) -> tuple[NDArray[np
     absent for other links at the point, absent at the low end, the strongest at the high end.
     A state with no assessed strength counts ``unassessed_strength`` at the point, 0 and 1 at the ends.
     """
-    key = (pack.fingerprint, link_kind)
-    if key not in _REACH_TABLES:
-        p = pack.model.parameters.legal_reach
-        weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in link_kind])
-        strength = pack.reference.strength  # (n_codes,), NaN = unassessed, 0 at NO_LINK_CODE
-        table = np.empty((3, len(strength) + 1, len(link_kind)))
-        seat = np.array([kind == "seat" for kind in link_kind])
-        for scenario, (unassessed, unknown_seat, unknown_other) in enumerate(
-            ((p.unassessed_strength, pack.model.assumptions.vendor_strength, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
-        ):
-            table[scenario, :-1] = np.where(np.isnan(strength), unassessed, strength)[:, None]
-            table[scenario, -1] = np.where(seat, unknown_seat, unknown_other)
-        values, rank = np.unique(table * weight, return_inverse=True)
-        order = len(link_kind) - 1 - np.arange(len(link_kind))  # the first link ranks highest on a tie
-        keys = rank.reshape(table.shape) * len(link_kind) + order
-        _REACH_TABLES[key] = (keys.reshape(3, -1).astype(np.int64), values)
-    return _REACH_TABLES[key]
+    p = pack.model.parameters.legal_reach
+    kinds = link_kinds(pack.reference)
+    weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in kinds])
+    strength = pack.reference.strength  # (n_codes,), NaN = unassessed, 0 at NO_LINK_CODE
+    table = np.empty((3, len(strength) + 1, len(kinds)))
+    seat = np.array([kind == "seat" for kind in kinds])
+    for scenario, (unassessed, unknown_seat, unknown_other) in enumerate(
+        ((p.unassessed_strength, pack.model.assumptions.vendor_strength, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    ):
+        table[scenario, :-1] = np.where(np.isnan(strength), unassessed, strength)[:, None]
+        table[scenario, -1] = np.where(seat, unknown_seat, unknown_other)
+    values, rank = np.unique(table * weight, return_inverse=True)
+    order = len(kinds) - 1 - np.arange(len(kinds))  # the first link ranks highest on a tie
+    keys = rank.reshape(table.shape) * len(kinds) + order
+    return keys.reshape(3, -1).astype(np.int64), values
 
 
 def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
@@ -241,7 +237,7 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     ``features`` are the batch's own ``(n,)`` features; the result is ``(3 * n,)``, stacked like
     the other scenario columns, with the index of the first strongest link (-1 when ``C = 0``).
     """
-    keys, values = _reach_table(pack, features.link_kind)
+    keys, values = _reach_table(pack)
     n_links = len(features.link_kind)
     codes = features.links.astype(np.intp)  # (n_links, n)
     codes[codes == UNKNOWN] = keys.shape[1] // n_links - 1  # the table's last code: unknown
@@ -253,7 +249,7 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     return reach.reshape(-1), top.reshape(-1)
 
 
-@_per_pack
+@per_pack
 def _status_weights(pack: RulePack) -> Float:
     """``(4,)`` governance weight by status code (F, PF, NF), NaN for an unknown status (code -1)."""
     weights = pack.model.parameters.governance.status_weights
@@ -322,7 +318,7 @@ _DERIVED: Final[dict[str, Callable[[Inputs, Features, Factors, NDArray[np.intp],
 _FACTOR_NAMES: Final = ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance", "likelihood", "base_score")
 
 
-@_per_pack
+@per_pack
 def _condition_fields(pack: RulePack) -> frozenset[str]:
     """Every column a condition of the pack reads."""
     return frozenset(name for compiled in pack.rules for name in compiled.condition.fields)
@@ -393,6 +389,7 @@ def apply_rules(
                 np.maximum(score, limit, out=score, where=fired[j])
     return np.minimum(np.maximum(score, 0.0), 100.0), gate, shown.T, contribution.T
 
+
 @dataclass(frozen=True)
 class _Effects:
     """The rules' effects as ``(n_rules,)`` arrays: multiplier (1 if none), points (0 if none),
@@ -405,12 +402,11 @@ class _Effects:
     raises: tuple[bool, ...]
     multiply: tuple[int, ...]
     add: tuple[int, ...]
-    gates: tuple[int, ...]
     caps: tuple[tuple[int, float], ...]
     floors: tuple[tuple[int, float], ...]
 
 
-@_per_pack
+@per_pack
 def _effects(pack: RulePack) -> _Effects:
     kinds = [compiled.rule.effect for compiled in pack.rules]
     warn_only = pack.model.gates.warn_only
@@ -421,13 +417,12 @@ def _effects(pack: RulePack) -> _Effects:
         raises=tuple(compiled.rule.raises for compiled in pack.rules),
         multiply=tuple(j for j, e in enumerate(kinds) if isinstance(e, Multiply)),
         add=tuple(j for j, e in enumerate(kinds) if isinstance(e, Add)),
-        gates=tuple(j for j, e in enumerate(kinds) if isinstance(e, Gate)),
         caps=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Cap)),
         floors=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Floor)),
     )
 
 
-@_per_pack
+@per_pack
 def _band_thresholds(pack: RulePack) -> Float:
     b = pack.model.bands
     return np.array([b.medium, b.high, b.critical])
