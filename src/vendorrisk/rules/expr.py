@@ -35,7 +35,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,14 +63,23 @@ class Columns(dict[str, NDArray[Any]]):
         self.memo: dict[object, tuple[NDArray[np.bool_], NDArray[np.bool_]]] = {}
 
 
-def _remembered(env: Env, key: object, compute: Callable[[], tuple[Any, Any]]) -> Any:
-    """``compute()``, once per ``key`` for a :class:`Columns` environment."""
-    memo = getattr(env, "memo", None)
+class _Leaf(Protocol):
+    key: object
+
+    def _evaluate(self, env: Env) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]: ...
+
+
+def _remembered(env: Env, leaf: _Leaf) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """``leaf._evaluate(env)``, once per ``leaf.key`` for a :class:`Columns` environment."""
+    memo: dict[object, tuple[NDArray[np.bool_], NDArray[np.bool_]]] | None = getattr(env, "memo", None)
     if memo is None:
-        return compute()
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
+        return leaf._evaluate(env)
+    result = memo.get(leaf.key)
+    if result is None:
+        result = memo[leaf.key] = leaf._evaluate(env)
+    return result
+
+
 Mask: TypeAlias = NDArray[np.bool_]
 Truth: TypeAlias = tuple[Mask, Mask]
 Column: TypeAlias = NDArray[np.float64]
@@ -162,14 +171,16 @@ class _Num:
 @dataclass(slots=True)
 class _NumConst(_Num):
     value: float
+    scalar: np.float64 = np.float64(0.0)
 
     def __post_init__(self) -> None:
         self.direction = Direction.CONST
         self.nonneg = self.value >= 0
         self.nullable = False
+        self.scalar = np.float64(self.value)
 
     def __call__(self, env: Env) -> Column:
-        return np.float64(self.value)  # type: ignore[return-value]  # broadcasts
+        return self.scalar  # type: ignore[return-value]  # broadcasts
 
 
 @dataclass(slots=True)
@@ -301,7 +312,7 @@ class _NumCompare(_Cond):
     right: _Num
     direction: Direction = Direction.CONST
     nullable: bool = True
-    key: str = ""  # what the comparison computes, for the memo of a pass
+    key: object = None  # what the comparison computes, for the memo of a pass
 
     def __post_init__(self) -> None:
         self.key = repr((self.op.__name__, self.left, self.right))
@@ -315,7 +326,7 @@ class _NumCompare(_Cond):
             self.direction = Direction.MIXED if rising else Direction.CONST
 
     def __call__(self, env: Env) -> Truth:
-        return _remembered(env, self.key, lambda: self._evaluate(env))  # type: ignore[no-any-return]
+        return _remembered(env, self)
 
     def _evaluate(self, env: Env) -> Truth:
         left, right = self.left(env), self.right(env)
@@ -333,9 +344,13 @@ class _CodeIn(_Cond):
     codes: tuple[int, ...]
     negate: bool
     direction: Direction
+    key: object = None  # what the test computes, for the memo of a pass
+
+    def __post_init__(self) -> None:
+        self.key = ("in", self.name, self.codes, self.negate)
 
     def __call__(self, env: Env) -> Truth:
-        return _remembered(env, ("in", self.name, self.codes, self.negate), lambda: self._evaluate(env))  # type: ignore[no-any-return]
+        return _remembered(env, self)
 
     def _evaluate(self, env: Env) -> Truth:
         column = env[self.name]
@@ -353,9 +368,13 @@ class _SetHas(_Cond):
     bit: int
     negate: bool
     direction: Direction
+    key: object = None  # what the test computes, for the memo of a pass
+
+    def __post_init__(self) -> None:
+        self.key = ("has", self.name, self.bit, self.negate)
 
     def __call__(self, env: Env) -> Truth:
-        return _remembered(env, ("has", self.name, self.bit, self.negate), lambda: self._evaluate(env))  # type: ignore[no-any-return]
+        return _remembered(env, self)
 
     def _evaluate(self, env: Env) -> Truth:
         has: Mask = (env[self.name] & self.bit) != 0
