@@ -35,7 +35,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,13 +63,7 @@ class Columns(dict[str, NDArray[Any]]):
         self.memo: dict[object, tuple[NDArray[np.bool_], NDArray[np.bool_]]] = {}
 
 
-class _Leaf(Protocol):
-    key: object
-
-    def _evaluate(self, env: Env) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]: ...
-
-
-def _remembered(env: Env, leaf: _Leaf) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+def _remembered(env: Env, leaf: _Remembered) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """``leaf._evaluate(env)``, once per ``leaf.key`` for a :class:`Columns` environment."""
     memo: dict[object, tuple[NDArray[np.bool_], NDArray[np.bool_]]] | None = getattr(env, "memo", None)
     if memo is None:
@@ -279,6 +273,19 @@ class _Cond:
         raise NotImplementedError
 
 
+class _Remembered(_Cond):
+    """A test on columns (a comparison, a code or a category test) whose result a :class:`Columns`
+    environment keeps for the rest of its pass; ``key`` says what it computes."""
+
+    key: object
+
+    def __call__(self, env: Env) -> Truth:
+        return _remembered(env, self)
+
+    def _evaluate(self, env: Env) -> Truth:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
 def _known(result: Mask, unknown: Mask) -> Truth:
     """A leaf's result where its input is known; an unknown input could go either way."""
     sure = result & ~unknown
@@ -306,7 +313,7 @@ _COMPARE: Final[dict[type[ast.cmpop], Callable[[Column, Column], Mask]]] = {
 
 
 @dataclass(slots=True)
-class _NumCompare(_Cond):
+class _NumCompare(_Remembered):
     op: type[ast.cmpop]
     left: _Num
     right: _Num
@@ -325,9 +332,6 @@ class _NumCompare(_Cond):
         else:
             self.direction = Direction.MIXED if rising else Direction.CONST
 
-    def __call__(self, env: Env) -> Truth:
-        return _remembered(env, self)
-
     def _evaluate(self, env: Env) -> Truth:
         left, right = self.left(env), self.right(env)
         result = _COMPARE[self.op](left, right)  # NaN compares false (no warning)
@@ -337,7 +341,7 @@ class _NumCompare(_Cond):
 
 
 @dataclass(slots=True)
-class _CodeIn(_Cond):
+class _CodeIn(_Remembered):
     """``field in {codes}`` for enum, country and vendor codes (``-1`` = unknown)."""
 
     name: str
@@ -349,9 +353,6 @@ class _CodeIn(_Cond):
     def __post_init__(self) -> None:
         self.key = ("in", self.name, self.codes, self.negate)
 
-    def __call__(self, env: Env) -> Truth:
-        return _remembered(env, self)
-
     def _evaluate(self, env: Env) -> Truth:
         column = env[self.name]
         hit: Mask = column == self.codes[0]
@@ -361,7 +362,7 @@ class _CodeIn(_Cond):
 
 
 @dataclass(slots=True)
-class _SetHas(_Cond):
+class _SetHas(_Remembered):
     """``'category' in data_categories``: a bit test on the category bitmask (never unknown here)."""
 
     name: str
@@ -372,9 +373,6 @@ class _SetHas(_Cond):
 
     def __post_init__(self) -> None:
         self.key = ("has", self.name, self.bit, self.negate)
-
-    def __call__(self, env: Env) -> Truth:
-        return _remembered(env, self)
 
     def _evaluate(self, env: Env) -> Truth:
         has: Mask = (env[self.name] & self.bit) != 0
