@@ -15,15 +15,14 @@ import datetime as dt
 import os
 import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-import numpy as np
 
 from vendorrisk._arrays import Coded, SeenHashes
 from vendorrisk.api import IdHashes, Rules, _pack, _scored

@@ -553,7 +553,8 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Numbers and dates as the text the CSV writer would give them, each distinct value formatted once.
 
     Scores, factors and dates take few distinct values, and formatting a float is what costs
-    most in writing one; the text is pyarrow's own cast to string, so the output is the same.
+    most in writing one. The text is pyarrow's own cast to string, so the values are the ones
+    the writer would give; being text, they are quoted like every other value.
     """
     encoded = pc.dictionary_encode(column)
     return pa.chunked_array(
