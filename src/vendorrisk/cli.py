@@ -128,7 +128,8 @@ class _Progress:
 
 def _summary(path: str, summary: Summary, pack: RulePack) -> None:
     counts = ", ".join(f"{band} {summary.bands[band]}" for band in BANDS)
-    print(f"vendorrisk: {path}: {summary.rows} contracts; {counts}; invalid {summary.invalid}", file=sys.stderr)
+    contracts = "1 contract" if summary.rows == 1 else f"{summary.rows} contracts"
+    print(f"vendorrisk: {path}: {contracts}; {counts}; invalid {summary.invalid}", file=sys.stderr)
     print(f"vendorrisk: pack {pack.name} {pack.model.pack.version} {pack.fingerprint}", file=sys.stderr)
     if summary.duplicates:
         print(f"vendorrisk: {summary.duplicates} rows repeat an earlier contract_id (scored; see the warning column)", file=sys.stderr)
