@@ -106,27 +106,25 @@ class SeenHashes:
     def __init__(self) -> None:
         self.runs: list[NDArray[np.int64]] = []
 
-    def _in_runs(self, needles: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """Membership of sorted ``needles`` (sorted: each binary search starts where the last ended)."""
-        found = np.zeros(needles.shape, dtype=bool)
+    def _lookup(self, hashes: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.bool_]]:
+        """Membership of ``hashes`` in input order, and the same for the hashes sorted (``needles``,
+        ``known``): sorted needles let each binary search start where the last one ended."""
+        order = np.argsort(hashes)
+        needles = hashes[order]
+        known = np.zeros(needles.shape, dtype=bool)
         for run in self.runs:
             at = np.minimum(np.searchsorted(run, needles), len(run) - 1)
-            found |= run[at] == needles
-        return found
+            known |= run[at] == needles
+        found = np.empty(hashes.shape, dtype=bool)
+        found[order] = known
+        return found, needles, known
 
     def contains(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
-        order = np.argsort(hashes)
-        found = np.empty(hashes.shape, dtype=bool)
-        found[order] = self._in_runs(hashes[order])
-        return found
+        return self._lookup(hashes)[0]
 
     def add(self, hashes: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Add ``hashes``; return which of them were members already."""
-        order = np.argsort(hashes)
-        needles = hashes[order]
-        known = self._in_runs(needles)
-        found = np.empty(hashes.shape, dtype=bool)
-        found[order] = known
+        found, needles, known = self._lookup(hashes)
         run = needles[~known]
         run = run[np.concatenate(([True], run[1:] != run[:-1]))] if len(run) else run
         while self.runs and len(self.runs[-1]) <= len(run):
