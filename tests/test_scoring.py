@@ -280,6 +280,32 @@ def test_every_input_known_gives_a_point_interval() -> None:
     assert result.score_low == result.score == result.score_high
 
 
+def test_the_rules_never_see_unknown_where_conditions_assume_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Conditions skip the unknown check on the fields they declare never unknown (ordered
+    enums, booleans, categories, records, factors): with every input unknown, the engine gives
+    each of them a value at the point and at both ends of the interval."""
+    import numpy as np
+
+    from vendorrisk import scoring
+    from vendorrisk.features import derive
+    from vendorrisk.rules.expr import condition_fields
+    from vendorrisk.validate import validate
+
+    fields = condition_fields([vendor.name for vendor in PACK.model.vendors])
+    solid = frozenset(name for name, spec in fields.items() if not spec.nullable)
+    assert {"operator", "hosting", "records", "customer_held_keys", "data_categories", "legal_reach"} <= solid
+    monkeypatch.setattr(scoring, "_condition_fields", lambda pack: solid)
+    inputs = validate({"contract_id": ["T-1", "T-2"], "buyer_country": [None, "PG"]})
+    features = derive(inputs, PACK, AS_OF)
+    scenario = np.repeat(np.arange(3), inputs.n)
+    filled = scoring._fill(inputs, PACK)
+    env = scoring.rule_env(inputs, features, filled, scoring.factors(features, PACK, filled, scenario), scenario, PACK)
+    assert set(env) == solid
+    for name, column in env.items():
+        unknown = np.isnan(column) if column.dtype.kind == "f" else column.astype(np.int64) < 0
+        assert not unknown.any(), name
+
+
 def test_unknown_hosting_spans_exactly_the_hosting_values() -> None:
     """Unknown hosting: the point score is the assumed value's (in_country), score_low the least
     exposed value's (customer_premises), score_high the most exposed value's (foreign)."""
@@ -310,3 +336,29 @@ def test_unknown_inputs_take_the_pack_assumptions_for_the_point_score() -> None:
     assumed = _score(**filled)
     assert (unknown.score, unknown.gate, unknown.reasons, unknown.factors) == (assumed.score, assumed.gate, assumed.reasons, assumed.factors)
     assert unknown.score_low < assumed.score_low and unknown.score_high > assumed.score_high
+
+
+# --- the vector ----------------------------------------------------------------------------------
+
+
+def test_vector_levels_start_at_the_pack_thresholds() -> None:
+    """N at 0 (or below), L just above 0, then M, H and C from exactly the pack's thresholds on."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from vendorrisk.explain import vectors
+    from vendorrisk.scoring import Factors, Scored
+
+    v = PACK.model.vector
+    values = np.array([-0.5, 0.0, 5e-324, v.medium - 1e-9, v.medium, v.high - 1e-9, v.high, v.critical - 1e-9, v.critical, 1.0])
+    expected = "NNLLMMHHCC"
+    n = len(values)
+    zero = np.zeros(n)
+    factors = Factors(zero, zero, values, values, values, values, zero, zero, zero, np.full(n, -1))
+    scored = Scored(factors, zero, zero, zero, np.zeros(n, np.int8), np.zeros(n, np.int8), np.zeros((n, 0), bool), np.zeros((n, 0)), {})
+    features = SimpleNamespace(governance_status=np.array([-1, 0, 1, 2, 0, 1, 2, 0, 1, 2]))
+    coded = vectors(scored, features, PACK)  # type: ignore[arg-type]
+    for row, level in enumerate(expected):
+        status = ("X", "F", "PF", "NF")[features.governance_status[row] + 1]
+        assert coded[row] == f"VRX:1/DS:{level}/LR:{level}/AP:{level}/IH:{level}/GV:{status}", row

@@ -101,17 +101,17 @@ def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes 
 def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
     """Output columns as numpy arrays; invalid rows get nulls (NaN / None) and their error."""
     invalid = inputs.invalid()
-    any_invalid = bool(invalid.any())  # most batches: nothing to blank out
+    any_invalid = bool(inputs.problems) and bool(invalid.any())  # most batches: nothing to blank out
 
-    def numbers(values: NDArray[np.float64], decimals: int) -> NDArray[np.float64]:
-        rounded = values.round(decimals)
+    def numbers(values: NDArray[np.float64], decimals: int | None) -> NDArray[np.float64]:
+        rounded = values if decimals is None else values.round(decimals)
         return np.where(invalid, np.nan, rounded) if any_invalid else rounded
 
     def words(codes: NDArray[np.int8] | Coded, names: tuple[str, ...] = ()) -> Coded:
         coded = codes if isinstance(codes, Coded) else Coded(codes, names)
         return coded.masked(invalid) if any_invalid else coded
 
-    scores = numbers(np.array([scored.score, scored.score_low, scored.score_high]), 1)
+    scores = numbers(np.array([scored.score, scored.score_low, scored.score_high]), None)  # rounded by the engine
     columns: dict[str, Any] = {
         "score": scores[0],
         "band": words(scored.band, BANDS),

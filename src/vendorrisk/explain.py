@@ -72,9 +72,8 @@ def reasons(scored: Scored, pack: RulePack) -> Coded:
 
 def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     """``(n_contracts,)`` canonical vector strings."""
-    v = pack.model.vector
     values = np.array([getattr(scored.factors, factor) for _, factor in VECTOR_METRICS])  # (n_metrics, n)
-    levels = np.where(values <= 0.0, 0, np.searchsorted(np.array([v.medium, v.high, v.critical]), values, side="right") + 1)
+    levels = np.searchsorted(_level_thresholds(pack), values, side="right")
     # One integer per contract: the governance status then each level, in base len(LEVELS).
     key = (features.governance_status.astype(np.int64) + 1) * len(LEVELS) ** len(VECTOR_METRICS) + _LEVEL_WEIGHTS @ levels
     if len(key) <= SMALL:
@@ -85,6 +84,13 @@ def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     position[unique] = np.arange(len(unique))
     inverse = position[key]
     return Coded(inverse.reshape(-1), [_vector_text(int(present)) for present in unique])
+
+
+@per_pack
+def _level_thresholds(pack: RulePack) -> NDArray[np.float64]:
+    """Where each level starts: N at 0 (or below), L above 0, then M, H and C at the pack's thresholds."""
+    v = pack.model.vector
+    return np.array([np.nextafter(0.0, 1.0), v.medium, v.high, v.critical])
 
 
 @functools.lru_cache(maxsize=4096)

@@ -174,51 +174,62 @@ _ACCESS_FIELDS: Final = ("service_type", "operator", "hosting", "vendor_remote_a
 
 
 @per_pack
-def _access_tables(pack: RulePack) -> dict[str, Float]:
-    """Per access-path field, ``(3, n_values + 1)`` weights by scenario (point, low, high) and
-    code; the last column is an unknown unordered value (the lowest weight at the low end, the
-    highest at the high end; at the point the assumption has filled it). Booleans: codes 0, 1."""
+def _access_table(pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
+    """Every access-path weight in one flat table, and where each (field, scenario) block starts.
+
+    Per field and scenario (point, low, high) the block holds the weight of an unknown value
+    (code -1), then the weight of each code (booleans: 0, 1). An unknown unordered value takes
+    the lowest weight at the low end and the highest at the high end; at the point the
+    assumption has filled it. Returns ``(weights, start)``, ``start`` ``(n_fields, 3)`` indexing
+    each block's code 0, so ``weights[start[field, scenario] + code]`` is a weight.
+    """
     access = pack.model.parameters.access
-    tables: dict[str, Float] = {}
-    for name in _ACCESS_FIELDS:
+    blocks: list[Float] = []
+    start = np.empty((len(_ACCESS_FIELDS), 3), dtype=np.intp)
+    at = 0
+    for index, name in enumerate(_ACCESS_FIELDS):
         spec = FIELD_BY_NAME[name]
         if spec.kind == "bool":
             weights = np.array([getattr(access, name).false, getattr(access, name).true])
         else:
             weights = np.array([getattr(access, name)[value] for value in spec.values])
-        tables[name] = np.array([[*weights, np.nan], [*weights, weights.min()], [*weights, weights.max()]])
-    return tables
+        for scenario, unknown in enumerate((np.nan, weights.min(), weights.max())):
+            blocks.append(np.array([unknown, *weights]))
+            start[index, scenario] = at + 1
+            at += len(weights) + 1
+    return np.concatenate(blocks), start
 
 
 def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
     """``A``: the product of the access-path weights (booleans are filled; so are ordered enums)."""
-    tables = _access_tables(pack)
-    access: Float = tables["service_type"][scenario, filled["service_type"]]
-    for name in _ACCESS_FIELDS[1:]:
-        codes = filled[name]
-        access *= tables[name][scenario, codes.view(np.int8) if codes.dtype == bool else codes]  # a bool index would be a mask
+    weights, start = _access_table(pack)
+    codes = np.array([filled[name] for name in _ACCESS_FIELDS], dtype=np.intp)  # (n_fields, 3 * n)
+    access: Float = weights[start[:, scenario] + codes].prod(axis=0)
     return access
 
 
 @per_pack
-def _reach_table(pack: RulePack) -> tuple[NDArray[np.int64], Float]:
+def _reach_table(pack: RulePack) -> _ReachTable:
     """What a foreign state on a link contributes, ``strength * weight(kind)``, as ranked keys.
 
-    Returns ``keys`` ``(3, (n_codes + 1) * n_links)``: per scenario (point, low, high), at
+    ``keys`` ``(3, (n_codes + 1) * n_links)``: per scenario (point, low, high), at
     ``code * n_links + link``, ``rank(value) * n_links + (n_links - 1 - link)``, where ``rank``
-    is the index of the value in ``values``, the sorted distinct contributions. The largest key
-    of a contract is then its strongest link, the first one on a tie, and ``values[key // n_links]``
-    its contribution, exactly.
+    is the index of the value among the sorted distinct contributions. The largest key of a
+    contract is then its strongest link, the first one on a tie. ``value_of[key]`` is that
+    contribution, exactly, and ``link_of[key]`` the link (-1 for a contribution of 0); both
+    end with an entry for key -1: no foreign link at all.
 
-    The last code is an unknown link: assumed foreign at ``vendor_strength`` for the seat and
-    absent for other links at the point, absent at the low end, the strongest at the high end.
-    A state with no assessed strength counts ``unassessed_strength`` at the point, 0 and 1 at the ends.
+    The last code is an unknown link (code -1 reads it too, counted from the end): assumed
+    foreign at ``vendor_strength`` for the seat and absent for other links at the point, absent
+    at the low end, the strongest at the high end. A state with no assessed strength counts
+    ``unassessed_strength`` at the point, 0 and 1 at the ends.
     """
     p = pack.model.parameters.legal_reach
     kinds = link_kinds(pack.reference)
+    n_links = len(kinds)
     weight = np.array([getattr(p, "parent" if kind == "group" else kind) for kind in kinds])
     strength = pack.reference.strength  # (n_codes,), NaN = unassessed, 0 at NO_LINK_CODE
-    table = np.empty((3, len(strength) + 1, len(kinds)))
+    table = np.empty((3, len(strength) + 1, n_links))
     seat = np.array([kind == "seat" for kind in kinds])
     for scenario, (unassessed, unknown_seat, unknown_other) in enumerate(
         ((p.unassessed_strength, pack.model.assumptions.vendor_strength, 0.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
@@ -226,9 +237,21 @@ def _reach_table(pack: RulePack) -> tuple[NDArray[np.int64], Float]:
         table[scenario, :-1] = np.where(np.isnan(strength), unassessed, strength)[:, None]
         table[scenario, -1] = np.where(seat, unknown_seat, unknown_other)
     values, rank = np.unique(table * weight, return_inverse=True)
-    order = len(kinds) - 1 - np.arange(len(kinds))  # the first link ranks highest on a tie
-    keys = rank.reshape(table.shape) * len(kinds) + order
-    return keys.reshape(3, -1).astype(np.int64), values
+    order = n_links - 1 - np.arange(n_links)  # the first link ranks highest on a tie
+    keys = rank.reshape(table.shape) * n_links + order
+    every = np.arange(len(values) * n_links)
+    value_of = np.append(values[every // n_links], 0.0)
+    link_of = np.append(np.where(value_of[:-1] > 0, n_links - 1 - every % n_links, -1), -1)
+    offsets = np.arange(n_links)[:, None]
+    return _ReachTable(keys.reshape(3, -1).astype(np.int64), value_of, link_of, offsets)
+
+
+@dataclass(frozen=True)
+class _ReachTable:
+    keys: NDArray[np.int64]
+    value_of: Float
+    link_of: NDArray[np.intp]
+    offsets: NDArray[np.intp]  # (n_links, 1): each link's place in a code's block
 
 
 def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
@@ -237,34 +260,33 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     ``features`` are the batch's own ``(n,)`` features; the result is ``(3 * n,)``, stacked like
     the other scenario columns, with the index of the first strongest link (-1 when ``C = 0``).
     """
-    keys, values = _reach_table(pack)
+    table = _reach_table(pack)
     n_links = len(features.link_kind)
-    codes = features.links.astype(np.intp)  # (n_links, n)
-    codes[codes == UNKNOWN] = keys.shape[1] // n_links - 1  # the table's last code: unknown
-    contribution = np.take(keys, codes * n_links + np.arange(n_links)[:, None], axis=1)  # (3, n_links, n)
+    index = features.links.astype(np.intp) * n_links + table.offsets  # code -1 (unknown) reads the last code's block
+    contribution = np.take(table.keys, index, axis=1)  # (3, n_links, n)
     contribution[:, features.links == features.buyer] = -1  # a state is never foreign to itself
-    best = contribution.max(axis=1)  # (3, n)
-    reach = np.where(best >= 0, values[best // n_links], 0.0)
-    top = np.where(reach > 0, n_links - 1 - best % n_links, -1)
-    return reach.reshape(-1), top.reshape(-1)
+    best = np.maximum.reduce(contribution, axis=1).reshape(-1)  # (3 * n,)
+    return table.value_of[best], table.link_of[best]
 
 
 @per_pack
-def _status_weights(pack: RulePack) -> Float:
-    """``(4,)`` governance weight by status code (F, PF, NF), NaN for an unknown status (code -1)."""
+def _status_weights(pack: RulePack) -> tuple[Float, Float]:
+    """``(4,)`` governance weight by status code (F, PF, NF), NaN for an unknown status (code -1);
+    and ``(3, 1)`` the weight of an unknown rating per scenario (the assumption, 0, 1)."""
     weights = pack.model.parameters.governance.status_weights
-    return np.array([weights["F"], weights["PF"], weights["NF"], np.nan])
+    unknown = np.array([[pack.model.assumptions.governance], [0.0], [1.0]])
+    return np.array([weights["F"], weights["PF"], weights["NF"], np.nan]), unknown
 
 
 def _governance(features: Features, pack: RulePack) -> Float:
     """``G`` for the three stacked scenarios: from the FH total (or the status when there is no
     total); an unknown rating is the assumption at the point, 0 and 1 at the interval's ends."""
-    value = _status_weights(pack)[features.governance_status]
+    by_status, unknown = _status_weights(pack)
+    value = by_status[features.governance_status]
     if pack.model.parameters.governance.use_total:
         total = features.governance_total
         value = np.where(np.isnan(total), value, 1.0 - np.maximum(total, 0.0) / 100.0)
-    stacked = np.array([value, value, value])
-    np.copyto(stacked, np.array([[pack.model.assumptions.governance], [0.0], [1.0]]), where=np.isnan(value))
+    stacked: Float = np.where(np.isnan(value), unknown, value)  # (3, n)
     return stacked.reshape(-1)
 
 
@@ -375,9 +397,12 @@ def apply_rules(
     # Gates and contributions matter at the point only (rows [0, n / 3)).
     point = slice(0, n // 3)
     shown = fired[:, point]
-    gate = (shown * effects.gate[:, None]).max(axis=0, initial=0).astype(np.int8)
-    contribution = shown * (effects.points[:, None] + base[point] * (effects.factor[:, None] - 1.0))
+    gate = np.maximum.reduce(shown * effects.gate[:, None], axis=0, initial=0)
+    moved = effects.points[:, None] + base[point] * (effects.factor[:, None] - 1.0) if effects.multiply else effects.points[:, None]
+    contribution = shown * moved
     for limits, is_cap in ((effects.caps, True), (effects.floors, False)):
+        if not limits:
+            continue
         before = score.copy()
         for j, limit in limits:
             np.subtract(limit, before[point], out=contribution[j], where=shown[j])
@@ -433,10 +458,22 @@ def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:
     return np.searchsorted(_band_thresholds(pack), score, side="right").astype(np.int8)
 
 
+@functools.lru_cache(maxsize=64)
+def _scenario_column(n: int) -> NDArray[np.intp]:
+    column = np.repeat(np.arange(3), n)
+    column.setflags(write=False)  # shared between calls
+    return column
+
+
+def _scenarios(n: int) -> NDArray[np.intp]:
+    """``(3 * n,)``: the scenario of each stacked row (0 point, 1 low, 2 high); shared for small batches."""
+    return _scenario_column(n) if n <= 64 else np.repeat(np.arange(3), n)
+
+
 def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     """Score every contract of a batch at the point, low and high scenarios (stacked: one pass)."""
     n = inputs.n
-    scenario = np.repeat(np.arange(3), n)
+    scenario = _scenarios(n)
     filled = _fill(inputs, pack)
     f = factors(features, pack, filled, scenario)
     env = rule_env(inputs, features, filled, f, scenario, pack)

@@ -113,7 +113,7 @@ class FieldType:
     values: tuple[str, ...] = ()
     order: tuple[str, ...] | tuple[bool, bool] | None = None
     increasing: bool = False
-    nullable: bool = False  # numbers: may be NaN (unknown) when rules run
+    nullable: bool = True  # may be unknown (NaN, code -1) when rules run
 
 
 def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
@@ -127,11 +127,13 @@ def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
     fields: dict[str, FieldType] = {}
     for spec in FIELDS:
         if spec.kind == "enum":
-            fields[spec.name] = FieldType("enum", spec.values, spec.risk_order)
+            # Ordered enums are filled before rules run (the assumption, or the best or worst
+            # value at the interval's ends); unordered ones may stay unknown at the ends.
+            fields[spec.name] = FieldType("enum", spec.values, spec.risk_order, nullable=spec.risk_order is None)
         elif spec.kind == "set":
-            fields[spec.name] = FieldType("set", spec.values, increasing=True)
+            fields[spec.name] = FieldType("set", spec.values, increasing=True, nullable=False)
         elif spec.kind == "bool":
-            fields[spec.name] = FieldType("bool", order=spec.risk_order)
+            fields[spec.name] = FieldType("bool", order=spec.risk_order, nullable=False)
         elif spec.kind in ("count", "amount"):
             # Ordered inputs (records) are filled before rules run; others may stay unknown.
             fields[spec.name] = FieldType("number", increasing=spec.increasing, nullable=not spec.increasing)
@@ -144,7 +146,7 @@ def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
     fields["governance_status"] = FieldType("enum", GOVERNANCE_STATUSES, GOVERNANCE_STATUSES)
     for factor in ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance",
                    "likelihood", "base_score"):
-        fields[factor] = FieldType("number", increasing=True)
+        fields[factor] = FieldType("number", increasing=True, nullable=False)
     return fields
 
 
@@ -165,16 +167,18 @@ class _Num:
 @dataclass(slots=True)
 class _NumConst(_Num):
     value: float
-    scalar: np.float64 = np.float64(0.0)
+    scalar: NDArray[np.float64] | None = None  # set from value
 
     def __post_init__(self) -> None:
         self.direction = Direction.CONST
         self.nonneg = self.value >= 0
         self.nullable = False
-        self.scalar = np.float64(self.value)
+        # A 0-d array, not a NumPy scalar: ufuncs take it without converting it on each call.
+        self.scalar = np.array(self.value, dtype=np.float64)
+        self.scalar.setflags(write=False)
 
     def __call__(self, env: Env) -> Column:
-        return self.scalar  # type: ignore[return-value]  # broadcasts
+        return self.scalar  # type: ignore[return-value]  # set in __post_init__; broadcasts
 
 
 @dataclass(slots=True)
@@ -348,6 +352,7 @@ class _CodeIn(_Remembered):
     codes: tuple[int, ...]
     negate: bool
     direction: Direction
+    nullable: bool = True  # whether the column can hold -1 when rules run
     key: object = None  # what the test computes, for the memo of a pass
 
     def __post_init__(self) -> None:
@@ -358,7 +363,8 @@ class _CodeIn(_Remembered):
         hit: Mask = column == self.codes[0]
         for code in self.codes[1:]:  # a handful of codes: cheaper than np.isin
             hit = hit | (column == code)
-        return _known(~hit if self.negate else hit, column < 0)
+        result = ~hit if self.negate else hit
+        return _known(result, column < 0) if self.nullable else (result, result)
 
 
 @dataclass(slots=True)
@@ -604,7 +610,7 @@ class _Compiler:
         if field.type in ("number", "set"):
             raise ExpressionError(f"{name!r} is {_article(field.type)} field; {self.example(name)}")
         codes = tuple(sorted({self.literal_index(name, field, literal) for literal in literals}))
-        return _CodeIn(name, codes, negate, self.enum_direction(field, codes, negate))
+        return _CodeIn(name, codes, negate, self.enum_direction(field, codes, negate), field.nullable)
 
     def enum_direction(self, field: FieldType, codes: tuple[int, ...], negate: bool) -> Direction:
         if field.order is None:
