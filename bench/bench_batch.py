@@ -6,7 +6,9 @@ Generates the file once (bench/generate.py), then runs, alternately and as separ
 ``vendorrisk score FILE -o OUT``; a bare pyarrow ``read_csv`` + ``write_csv`` of the same file;
 and a plain-Python per-row loop (stdlib csv, the base formula only, no rules, no interval).
 Prints each one's median wall time and peak memory (from /usr/bin/time), and the ratios
-against the baselines. Issue 4's target:
+against the baselines. A third baseline shows the I/O floor of scoring: a pyarrow read of the
+input and a pyarrow write of vendorrisk's own output cells (loaded untimed from its output),
+so that ``vendorrisk / that`` is what scoring adds on top of reading and writing. Issue 4's target:
 vendorrisk <= 1.5 x the pyarrow baseline; peak memory <= 1 GB and flat as the file grows.
 """
 
@@ -25,6 +27,23 @@ HERE = Path(__file__).resolve().parent
 PYARROW_BASELINE = """
 import sys, pyarrow.csv as c
 c.write_csv(c.read_csv(sys.argv[1]), sys.argv[2])
+"""
+# The I/O floor of scoring: read the input, then write what vendorrisk writes (its output's
+# cells, loaded untimed from its output file, every column as text, as vendorrisk writes them).
+# Prints the seconds spent loading, which the bench subtracts from this process's wall time.
+OUTPUT_IO_BASELINE = """
+import csv, sys, time, pyarrow as pa, pyarrow.csv as c
+source = c.read_csv(sys.argv[1])
+start = time.perf_counter()
+with open(sys.argv[2], newline="", encoding="utf-8") as header:
+    names = next(csv.reader(header))
+text = c.ConvertOptions(column_types={name: pa.string() for name in names}, strings_can_be_null=True)
+output = c.read_csv(sys.argv[2], convert_options=text)
+added = output.select(output.column_names[source.num_columns:])
+table = pa.Table.from_arrays([*source.columns, *added.columns], names=[*source.column_names, *added.column_names])
+loading = time.perf_counter() - start
+c.write_csv(table, sys.argv[3])
+print(loading)
 """
 PLAIN_PYTHON_BASELINE = r"""
 import csv, math, sys
@@ -53,16 +72,25 @@ TIME = Path("/usr/bin/time")
 
 
 def _run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory in MB (0 if /usr/bin/time is missing) of one child."""
+    """Wall seconds and peak resident memory in MB (0 if /usr/bin/time is missing) of one child,
+    less the untimed seconds the child prints last on stdout, if it prints any."""
     env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
     start = time.perf_counter()
-    if TIME.exists():
-        done = subprocess.run([str(TIME), "-f", "%M", *command], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak = int(done.stderr.strip().splitlines()[-1]) / 1024
-    else:
-        subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
-        peak = 0.0
-    return time.perf_counter() - start, peak
+    timed = [str(TIME), "-f", "%M", *command] if TIME.exists() else command
+    done = subprocess.run(timed, check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    peak = int(done.stderr.strip().splitlines()[-1]) / 1024 if TIME.exists() else 0.0
+    printed = done.stdout.strip().splitlines()
+    untimed = float(printed[-1]) if printed and _is_number(printed[-1]) else 0.0
+    return wall - untimed, peak
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def main() -> None:
@@ -82,6 +110,8 @@ def _bench(work: Path, args: argparse.Namespace) -> None:
     runs = {
         "vendorrisk score": [sys.executable, "-m", "vendorrisk.cli", "score", str(source), "-o", str(work / "out.csv"), "-q"],
         "pyarrow read+write": [sys.executable, "-c", PYARROW_BASELINE, str(source), str(work / "copy.csv")],
+        # needs the output of the run above it: dicts keep their order
+        "pyarrow read+write, output": [sys.executable, "-c", OUTPUT_IO_BASELINE, str(source), str(work / "out.csv"), str(work / "wide.csv")],
     }
     if args.plain_python:
         runs["plain-Python per-row loop"] = [sys.executable, "-c", PLAIN_PYTHON_BASELINE, str(source), str(work / "plain.csv")]

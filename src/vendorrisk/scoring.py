@@ -174,37 +174,37 @@ _ACCESS_FIELDS: Final = ("service_type", "operator", "hosting", "vendor_remote_a
 
 
 @per_pack
-def _access_table(pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
-    """Every access-path weight in one flat table, and where each (field, scenario) block starts.
+def _access_tables(pack: RulePack) -> dict[str, Float]:
+    """Per access-path field, its weight by code (booleans: 0, 1).
 
-    Per field and scenario (point, low, high) the block holds the weight of an unknown value
-    (code -1), then the weight of each code (booleans: 0, 1). An unknown unordered value takes
-    the lowest weight at the low end and the highest at the high end; at the point the
-    assumption has filled it. Returns ``(weights, start)``, ``start`` ``(n_fields, 3)`` indexing
-    each block's code 0, so ``weights[start[field, scenario] + code]`` is a weight.
+    Ordered fields and booleans are filled in every scenario, so one row serves all three. An
+    unordered field may stay unknown at the interval's ends: its table is ``(3, n_values + 1)``
+    by scenario (point, low, high) and code, the last column (code -1) holding the lowest weight
+    at the low end and the highest at the high end (at the point the assumption has filled it).
     """
     access = pack.model.parameters.access
-    blocks: list[Float] = []
-    start = np.empty((len(_ACCESS_FIELDS), 3), dtype=np.intp)
-    at = 0
-    for index, name in enumerate(_ACCESS_FIELDS):
+    tables: dict[str, Float] = {}
+    for name in _ACCESS_FIELDS:
         spec = FIELD_BY_NAME[name]
         if spec.kind == "bool":
             weights = np.array([getattr(access, name).false, getattr(access, name).true])
         else:
             weights = np.array([getattr(access, name)[value] for value in spec.values])
-        for scenario, unknown in enumerate((np.nan, weights.min(), weights.max())):
-            blocks.append(np.array([unknown, *weights]))
-            start[index, scenario] = at + 1
-            at += len(weights) + 1
-    return np.concatenate(blocks), start
+        if spec.risk_order is None:
+            weights = np.array([[*weights, np.nan], [*weights, weights.min()], [*weights, weights.max()]])
+        tables[name] = weights
+    return tables
 
 
 def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
-    """``A``: the product of the access-path weights (booleans are filled; so are ordered enums)."""
-    weights, start = _access_table(pack)
-    codes = np.array([filled[name] for name in _ACCESS_FIELDS], dtype=np.intp)  # (n_fields, 3 * n)
-    access: Float = weights[start[:, scenario] + codes].prod(axis=0)
+    """``A``: the product of the access-path weights, in the order of ``_ACCESS_FIELDS``."""
+    access: Float | None = None
+    for name, table in _access_tables(pack).items():
+        codes = filled[name]
+        codes = codes.view(np.int8) if codes.dtype == bool else codes  # a bool index would be a mask
+        weight = table[scenario, codes] if table.ndim == 2 else table.take(codes)
+        access = weight if access is None else np.multiply(access, weight, out=access)
+    assert access is not None
     return access
 
 
