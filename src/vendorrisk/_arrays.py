@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -9,6 +11,19 @@ from numpy.typing import NDArray
 
 #: Below this many rows, computing on every row beats finding the distinct ones first.
 SMALL: Final = 64
+
+
+def made(make: Callable[[int], NDArray[Any]], n: int) -> NDArray[Any]:
+    """``make(n)``; for a few rows, one read-only array shared by every call with the same ``make``
+    and ``n`` (on small batches, making a constant column costs more than reading it)."""
+    return _made_once(make, n) if n <= SMALL else make(n)
+
+
+@functools.lru_cache(maxsize=512)
+def _made_once(make: Callable[[int], NDArray[Any]], n: int) -> NDArray[Any]:
+    column = make(n)
+    column.setflags(write=False)  # shared between calls: nothing may write to it
+    return column
 
 
 def distinct(keys: NDArray[Any], axis: int | None = None) -> tuple[NDArray[Any], NDArray[np.intp]]:

@@ -34,6 +34,7 @@ from typing import Any, Final, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from vendorrisk._arrays import made
 from vendorrisk.features import Features, link_kinds
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters
@@ -208,6 +209,16 @@ def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[n
     return access
 
 
+@dataclass(frozen=True)
+class _ReachTable:
+    """Legal reach by ranked key: see :func:`_reach_table`."""
+
+    keys: NDArray[np.int64]
+    value_of: Float
+    link_of: NDArray[np.intp]
+    offsets: NDArray[np.intp]  # (n_links, 1): each link's place in a code's block
+
+
 @per_pack
 def _reach_table(pack: RulePack) -> _ReachTable:
     """What a foreign state on a link contributes, ``strength * weight(kind)``, as ranked keys.
@@ -244,14 +255,6 @@ def _reach_table(pack: RulePack) -> _ReachTable:
     link_of = np.append(np.where(value_of[:-1] > 0, n_links - 1 - every % n_links, -1), -1)
     offsets = np.arange(n_links)[:, None]
     return _ReachTable(keys.reshape(3, -1).astype(np.int64), value_of, link_of, offsets)
-
-
-@dataclass(frozen=True)
-class _ReachTable:
-    keys: NDArray[np.int64]
-    value_of: Float
-    link_of: NDArray[np.intp]
-    offsets: NDArray[np.intp]  # (n_links, 1): each link's place in a code's block
 
 
 def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
@@ -458,22 +461,15 @@ def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:
     return np.searchsorted(_band_thresholds(pack), score, side="right").astype(np.int8)
 
 
-@functools.lru_cache(maxsize=64)
 def _scenario_column(n: int) -> NDArray[np.intp]:
-    column = np.repeat(np.arange(3), n)
-    column.setflags(write=False)  # shared between calls
-    return column
-
-
-def _scenarios(n: int) -> NDArray[np.intp]:
-    """``(3 * n,)``: the scenario of each stacked row (0 point, 1 low, 2 high); shared for small batches."""
-    return _scenario_column(n) if n <= 64 else np.repeat(np.arange(3), n)
+    """``(3 * n,)``: the scenario of each stacked row (0 point, 1 low, 2 high)."""
+    return np.repeat(np.arange(3), n)
 
 
 def score_batch(inputs: Inputs, features: Features, pack: RulePack) -> Scored:
     """Score every contract of a batch at the point, low and high scenarios (stacked: one pass)."""
     n = inputs.n
-    scenario = _scenarios(n)
+    scenario: NDArray[np.intp] = made(_scenario_column, n)  # read-only, shared for small batches
     filled = _fill(inputs, pack)
     f = factors(features, pack, filled, scenario)
     env = rule_env(inputs, features, filled, f, scenario, pack)

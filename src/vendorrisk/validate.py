@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import Coded
+from vendorrisk._arrays import SMALL, Coded, made
 from vendorrisk.reference import COUNTRY_INDEX, NO_LINK_CODE, UNKNOWN
 from vendorrisk.schema import (
     FALSE_WORDS,
@@ -39,7 +39,6 @@ from vendorrisk.schema import (
 _NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _NUMBER_RE: Final = re.compile(_NUMBER)
 _NOT_A_CODE: Final = -2  # internal marker for a cell that failed to parse
-_SMALL: Final = 64  # batches up to this many rows are parsed in plain Python
 RECORD: Final = "record"  # the "column" named in errors about a whole unreadable record
 Column: TypeAlias = "pa.ChunkedArray | list[str | None]"
 
@@ -207,7 +206,7 @@ class _Collector:
 
 def _distinct(column: Column) -> tuple[list[str], NDArray[np.intp]]:
     """The distinct non-blank texts of a column and, per row, the index of its text (``len(texts)`` for blank)."""
-    if isinstance(column, list) or len(column) <= _SMALL:  # a few rows: Python beats the fixed cost of Arrow kernels
+    if isinstance(column, list) or len(column) <= SMALL:  # a few rows: Python beats the fixed cost of Arrow kernels
         index: dict[str, int] = {}
         rows = []
         for cell in column if isinstance(column, list) else _as_strings(column).to_pylist():
@@ -256,7 +255,7 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type)
     ):
         values = column.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
-    elif isinstance(column, list) or len(column) <= _SMALL:  # a few cells: plain Python
+    elif isinstance(column, list) or len(column) <= SMALL:  # a few cells: plain Python
         given = column if isinstance(column, list) else _as_strings(column).to_pylist()
         cells = [None if cell is None or not str(cell).strip() else str(cell) for cell in given]
         parsed = [np.nan if cell is None else float(cell) if _NUMBER_RE.match(cell) else None for cell in cells]
@@ -351,16 +350,9 @@ _ABSENT: Final[dict[str, Callable[[int], NDArray[Any]]]] = {
 }
 
 
-@functools.lru_cache(maxsize=256)
-def _absent_few(kind: str, n: int) -> NDArray[Any]:
-    column = _ABSENT[kind](n)
-    column.setflags(write=False)  # shared between calls: nothing may write to it
-    return column
-
-
 def _absent(kind: str, n: int) -> NDArray[Any]:
     """The all-unknown column of an absent field (read-only, and shared for a few rows)."""
-    return _absent_few(kind, n) if n <= _SMALL else _ABSENT[kind](n)
+    return made(_ABSENT[kind], n)
 
 
 def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
@@ -394,7 +386,7 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             columns[name] = indices
             vendor_names = texts
         elif spec.kind in ("id", "text"):  # free text: only whether it is there (the table keeps the text)
-            if isinstance(column, list) or n <= _SMALL:
+            if isinstance(column, list) or n <= SMALL:
                 cells = column if isinstance(column, list) else _as_strings(column).to_pylist()
                 known[name] = np.array([cell is not None and bool(str(cell).strip()) for cell in cells], dtype=bool)
             else:
