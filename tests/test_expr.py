@@ -19,12 +19,12 @@ from numpy.typing import NDArray
 from vendorrisk import ExpressionError, VendorRiskError
 from vendorrisk.rules.expr import (
     MAX_LENGTH,
-    Columns,
     MAX_NODES,
     Direction,
     FieldType,
     compile_condition,
     condition_fields,
+    program,
 )
 from vendorrisk.schema import CANONICAL_COLUMNS, FIELD_BY_NAME, GOVERNANCE_STATUSES, NO_LINK
 
@@ -258,30 +258,36 @@ def test_truth_gives_sure_and_possible_for_unknown_values() -> None:
         assert sure[0] == possible[0] and sure[1] == possible[1], text
 
 
-def test_a_shared_pass_remembers_each_comparison_without_mixing_them() -> None:
-    """Conditions evaluated on one Columns environment (comparisons remembered) give exactly what
-    each gives on its own plain mapping; different comparisons never share a result."""
+def test_a_program_of_many_conditions_gives_what_each_gives_alone() -> None:
+    """A pack's conditions are evaluated together (shared tests computed once, grouped by kind,
+    nodes level by level); each result is exactly what the condition gives on its own, and
+    a test shared by several conditions or used both ways round is one row of the table."""
     columns = {
-        "operator": codes("operator", "vendor", "customer", None, "joint", dtype=np.int8),
+        "operator": codes("operator", "vendor", "customer", "joint", "vendor", dtype=np.int8),
+        "service_type": codes("service_type", "software", None, "network", "software", dtype=np.int8),
         "legal_reach": numbers(0.0, 0.5, 0.95, 0.3),
         "access": numbers(1.0, 0.2, 0.6, 0.3),
         "value_usd": numbers(1e6, np.nan, 5e7, 0.0),
         "data_categories": bits(("health",), (), ("identity", "health"), ("tax",)),
+        "customer_held_keys": np.array([True, False, False, True]),
     }
     texts = [
         "legal_reach > 0", "legal_reach >= 0.5", "legal_reach > 0 and access >= 0.3", "not legal_reach > 0",
         "operator == 'vendor'", "operator != 'vendor'", "operator in ['vendor', 'joint']", "operator == 'vendor' or legal_reach > 0",
-        "value_usd > 1e6", "value_usd >= 1e6", "'health' in data_categories", "'health' not in data_categories",
-        "'identity' in data_categories and legal_reach > 0",
+        "value_usd > 1e6", "value_usd >= 1e6", "1e6 < value_usd", "'health' in data_categories", "'health' not in data_categories",
+        "'identity' in data_categories and legal_reach > 0", "not customer_held_keys", "true", "false or legal_reach > 0.9",
+        "not (service_type == 'software' or value_usd > 1e6) and ('tax' in data_categories or not customer_held_keys)",
+        "(legal_reach > 0 and access >= 0.3) or (legal_reach >= 0.5 and not customer_held_keys)",
+        "legal_reach * access >= 0.2 or service_type != 'network'", "not not customer_held_keys",
     ]
-    shared = Columns()
-    shared.update(columns)
-    for text in texts:
-        condition = compile_condition(text, FIELDS)
-        alone = condition.truth(dict(columns), 4)
-        together = condition.truth(shared, 4)
-        assert [m.tolist() for m in together] == [m.tolist() for m in alone], text
-    assert len(shared.memo) == 11  # the distinct comparisons and tests among the texts
+    conditions = [compile_condition(text, FIELDS) for text in texts]
+    sure, possible = program(conditions).truth(columns, 4)
+    assert sure.shape == possible.shape == (len(texts), 4)
+    for row, (text, condition) in enumerate(zip(texts, conditions)):
+        alone = condition.truth(columns, 4)
+        assert [sure[row].tolist(), possible[row].tolist()] == [m.tolist() for m in alone], text
+    together = program(conditions)
+    assert together.width == 2 + 15  # true, false and the 15 distinct tests in their positive form
 
 
 @pytest.mark.parametrize(

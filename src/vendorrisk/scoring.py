@@ -38,7 +38,7 @@ from vendorrisk._arrays import made
 from vendorrisk.features import Features, link_kinds
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters
-from vendorrisk.rules.expr import Columns
+from vendorrisk.rules.expr import Program, program
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.schema import FIELD_BY_NAME
 from vendorrisk.validate import Inputs
@@ -344,6 +344,12 @@ _FACTOR_NAMES: Final = ("sensitivity", "volume", "impact", "legal_reach", "acces
 
 
 @per_pack
+def _program(pack: RulePack) -> Program:
+    """The pack's conditions, in rule order, compiled to one evaluation."""
+    return program([compiled.condition for compiled in pack.rules])
+
+
+@per_pack
 def _condition_fields(pack: RulePack) -> frozenset[str]:
     """Every column a condition of the pack reads."""
     return frozenset(name for compiled in pack.rules for name in compiled.condition.fields)
@@ -354,7 +360,7 @@ def rule_env(
 ) -> dict[str, NDArray[Any]]:
     """The columns the pack's conditions read (names as in :func:`vendorrisk.rules.expr.condition_fields`),
     ``(3 * n,)`` each, stacked like the scenarios."""
-    env = Columns()
+    env: dict[str, NDArray[Any]] = {}
     for name in _condition_fields(pack):
         if name in filled:
             env[name] = filled[name]
@@ -380,19 +386,13 @@ def apply_rules(
     contribution in points ``(n_contracts, n_rules)``: what reasons and explanations show.
     """
     n = scenario.shape[0]
-    rows = []
-    ends: dict[bool, NDArray[np.bool_]] = {}  # where an open condition counts: the high end for a raising rule, else the low end
     effects = _effects(pack)
-    for compiled, raises in zip(pack.rules, effects.raises):
-        sure, possible = compiled.condition.truth(env, n)
-        if possible is not sure:
-            # Where an unknown input leaves the condition open, the low end assumes what lowers
-            # the score and the high end what raises it; the point score needs it to be sure.
-            if raises not in ends:
-                ends[raises] = scenario == (HIGH if raises else LOW)
-            sure = sure | (possible & ends[raises])
-        rows.append(sure)
-    fired = np.array(rows, dtype=bool).reshape(len(rows), n)  # (n_rules, n): rule-major, each rule's row contiguous
+    fired, possible = _program(pack).truth(env, n)  # (n_rules, n) each: rule-major, each rule's row contiguous
+    if possible is not fired:
+        # Where an unknown input leaves a condition open, the low end assumes what lowers the
+        # score and the high end what raises it; the point score needs it to be sure.
+        open_end = np.where(effects.raises[:, None], scenario == HIGH, scenario == LOW)
+        fired = fired | (possible & open_end)
     # Multiply and add in a few passes over the fired matrix.
     factor = np.where(fired, effects.factor[:, None], 1.0).prod(axis=0) if effects.multiply else 1.0
     added = effects.points @ fired if effects.add else 0.0
@@ -427,7 +427,7 @@ class _Effects:
     factor: Float
     points: Float
     gate: NDArray[np.int8]
-    raises: tuple[bool, ...]
+    raises: NDArray[np.bool_]
     multiply: tuple[int, ...]
     add: tuple[int, ...]
     caps: tuple[tuple[int, float], ...]
@@ -442,7 +442,7 @@ def _effects(pack: RulePack) -> _Effects:
         factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]),
         points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]),
         gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8),
-        raises=tuple(compiled.rule.raises for compiled in pack.rules),
+        raises=np.array([compiled.rule.raises for compiled in pack.rules], dtype=bool),
         multiply=tuple(j for j, e in enumerate(kinds) if isinstance(e, Multiply)),
         add=tuple(j for j, e in enumerate(kinds) if isinstance(e, Add)),
         caps=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Cap)),

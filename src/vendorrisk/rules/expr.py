@@ -1,7 +1,8 @@
 """The condition language: Python-like expressions parsed with :mod:`ast` against a whitelist.
 
 A condition is type-checked against the fields it may see when the pack loads and compiled to
-a tree of small evaluator objects that turn numpy columns into a boolean mask. Nothing is ever
+a tree of nodes; a :class:`Program` turns the trees of a pack's conditions into a few numpy
+operations that give every condition's boolean mask at once. Nothing is ever
 passed to ``eval``/``exec``; names, calls, attributes, subscripts, lambdas, comprehensions and
 ``**`` are refused before anything runs.
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import ast
 import difflib
 import enum
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,29 +51,6 @@ from vendorrisk.schema import (
 )
 
 Env: TypeAlias = Mapping[str, NDArray[Any]]
-
-
-class Columns(dict[str, NDArray[Any]]):
-    """The columns the conditions of one pass read, with a memo of the comparisons already
-    evaluated on them: conditions of a pack often share one (``legal_reach > 0``), and on small
-    batches each array call costs more than the arithmetic. A plain mapping works too (no memo)."""
-
-    __slots__ = ("memo",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.memo: dict[object, tuple[NDArray[np.bool_], NDArray[np.bool_]]] = {}
-
-
-def _remembered(env: Env, leaf: _Remembered) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """``leaf._evaluate(env)``, once per ``leaf.key`` for a :class:`Columns` environment."""
-    memo: dict[object, tuple[NDArray[np.bool_], NDArray[np.bool_]]] | None = getattr(env, "memo", None)
-    if memo is None:
-        return leaf._evaluate(env)
-    result = memo.get(leaf.key)
-    if result is None:
-        result = memo[leaf.key] = leaf._evaluate(env)
-    return result
 
 
 Mask: TypeAlias = NDArray[np.bool_]
@@ -265,35 +244,29 @@ class _NumNeg(_Num):
 
 
 class _Cond:
-    """A boolean sub-expression: evaluates to ``(sure, possible)`` masks.
-
-    ``sure`` is true where the condition holds whatever the unknown values are; ``possible``
-    where it holds for some value of them. They differ only on rows with unknown inputs.
-    """
+    """A boolean sub-expression. Conditions are not evaluated node by node: a :class:`Program`
+    turns the trees of one or more conditions into a few array operations (see there)."""
 
     direction: Direction
 
-    def __call__(self, env: Env) -> Truth:  # pragma: no cover - interface
-        raise NotImplementedError
 
+class _Leaf(_Cond):
+    """A test on columns: a comparison, a code or category test, a boolean field.
 
-class _Remembered(_Cond):
-    """A test on columns (a comparison, a code or a category test) whose result a :class:`Columns`
-    environment keeps for the rest of its pass; ``key`` says what it computes."""
+    ``key`` says what the test computes, so that conditions sharing a test compute it once;
+    ``nullable`` whether its inputs can be unknown when rules run.
+    """
 
     key: object
+    nullable: bool
 
-    def __call__(self, env: Env) -> Truth:
-        return _remembered(env, self)
+    def literal(self) -> tuple[_Leaf, bool]:
+        """The test in its positive form, and whether this one is its negation."""
+        return self, False
 
-    def _evaluate(self, env: Env) -> Truth:  # pragma: no cover - interface
+    def values(self, env: Env) -> tuple[Mask, Mask | None]:  # pragma: no cover - interface
+        """The test's result where its inputs are known, and where they are unknown (None: never)."""
         raise NotImplementedError
-
-
-def _known(result: Mask, unknown: Mask) -> Truth:
-    """A leaf's result where its input is known; an unknown input could go either way."""
-    sure = result & ~unknown
-    return sure, sure | unknown
 
 
 @dataclass(slots=True)
@@ -301,12 +274,8 @@ class _Const(_Cond):
     value: bool
     direction: Direction = Direction.CONST
 
-    def __call__(self, env: Env) -> Truth:
-        value = np.bool_(self.value)
-        return value, value  # type: ignore[return-value]  # broadcasts
 
-
-_COMPARE: Final[dict[type[ast.cmpop], Callable[[Column, Column], Mask]]] = {
+_COMPARE: Final[dict[type[ast.cmpop], Callable[..., Mask]]] = {
     ast.Lt: np.less,
     ast.LtE: np.less_equal,
     ast.Gt: np.greater,
@@ -314,19 +283,23 @@ _COMPARE: Final[dict[type[ast.cmpop], Callable[[Column, Column], Mask]]] = {
     ast.Eq: np.equal,
     ast.NotEq: np.not_equal,
 }
+_MIRRORED: Final[dict[type[ast.cmpop], type[ast.cmpop]]] = {  # c op x  <=>  x mirrored(op) c
+    ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq,
+}
 
 
 @dataclass(slots=True)
-class _NumCompare(_Remembered):
+class _NumCompare(_Leaf):
     op: type[ast.cmpop]
     left: _Num
     right: _Num
     direction: Direction = Direction.CONST
     nullable: bool = True
-    key: object = None  # what the comparison computes, for the memo of a pass
+    key: object = None
 
     def __post_init__(self) -> None:
-        self.key = repr((self.op.__name__, self.left, self.right))
+        simple = self.field_against_constant()  # "x > 0" and "0 < x" are one test
+        self.key = (simple[0].__name__, *simple[1:]) if simple else repr((self.op.__name__, self.left, self.right))
         self.nullable = self.left.nullable or self.right.nullable
         rising = self.left.direction | self.right.direction.flipped()  # true as left - right grows
         if self.op in (ast.Gt, ast.GtE):
@@ -336,16 +309,22 @@ class _NumCompare(_Remembered):
         else:
             self.direction = Direction.MIXED if rising else Direction.CONST
 
-    def _evaluate(self, env: Env) -> Truth:
+    def field_against_constant(self) -> tuple[type[ast.cmpop], str, float] | None:
+        """``(op, field, constant)`` when the test reads ``field op constant`` (either way round)."""
+        if isinstance(self.left, _NumField) and isinstance(self.right, _NumConst):
+            return self.op, self.left.name, self.right.value
+        if isinstance(self.left, _NumConst) and isinstance(self.right, _NumField):
+            return _MIRRORED[self.op], self.right.name, self.left.value
+        return None
+
+    def values(self, env: Env) -> tuple[Mask, Mask | None]:
         left, right = self.left(env), self.right(env)
         result = _COMPARE[self.op](left, right)  # NaN compares false (no warning)
-        if not self.nullable:
-            return result, result
-        return _known(result, np.isnan(left) | np.isnan(right))
+        return result, (np.isnan(left) | np.isnan(right)) if self.nullable else None
 
 
 @dataclass(slots=True)
-class _CodeIn(_Remembered):
+class _CodeIn(_Leaf):
     """``field in {codes}`` for enum, country and vendor codes (``-1`` = unknown)."""
 
     name: str
@@ -353,51 +332,58 @@ class _CodeIn(_Remembered):
     negate: bool
     direction: Direction
     nullable: bool = True  # whether the column can hold -1 when rules run
-    key: object = None  # what the test computes, for the memo of a pass
+    key: object = None
 
     def __post_init__(self) -> None:
         self.key = ("in", self.name, self.codes, self.negate)
 
-    def _evaluate(self, env: Env) -> Truth:
+    def literal(self) -> tuple[_Leaf, bool]:
+        return (_CodeIn(self.name, self.codes, False, self.direction, self.nullable), True) if self.negate else (self, False)
+
+    def values(self, env: Env) -> tuple[Mask, Mask | None]:
         column = env[self.name]
         hit: Mask = column == self.codes[0]
         for code in self.codes[1:]:  # a handful of codes: cheaper than np.isin
             hit = hit | (column == code)
-        result = ~hit if self.negate else hit
-        return _known(result, column < 0) if self.nullable else (result, result)
+        return hit, column < 0 if self.nullable else None
 
 
 @dataclass(slots=True)
-class _SetHas(_Remembered):
+class _SetHas(_Leaf):
     """``'category' in data_categories``: a bit test on the category bitmask (never unknown here)."""
 
     name: str
     bit: int
     negate: bool
     direction: Direction
-    key: object = None  # what the test computes, for the memo of a pass
+    nullable: bool = False
+    key: object = None
 
     def __post_init__(self) -> None:
         self.key = ("has", self.name, self.bit, self.negate)
 
-    def _evaluate(self, env: Env) -> Truth:
-        has: Mask = (env[self.name] & self.bit) != 0
-        result = ~has if self.negate else has
-        return result, result
+    def literal(self) -> tuple[_Leaf, bool]:
+        return (_SetHas(self.name, self.bit, False, self.direction), True) if self.negate else (self, False)
 
 
 @dataclass(slots=True)
-class _Flag(_Cond):
+class _Flag(_Leaf):
     """A boolean field (never unknown here: the engine fills it)."""
 
     name: str
     expect: bool
     direction: Direction
+    nullable: bool = False
+    key: object = None
 
-    def __call__(self, env: Env) -> Truth:
-        column = env[self.name]
-        result = column if self.expect else ~column
-        return result, result
+    def __post_init__(self) -> None:
+        self.key = ("flag", self.name, self.expect)
+
+    def literal(self) -> tuple[_Leaf, bool]:
+        return (self, False) if self.expect else (_Flag(self.name, True, self.direction.flipped()), True)
+
+    def values(self, env: Env) -> tuple[Mask, Mask | None]:
+        return env[self.name], None
 
 
 @dataclass(slots=True)
@@ -406,13 +392,6 @@ class _Not(_Cond):
 
     def __post_init__(self) -> None:
         self.direction = self.operand.direction.flipped()
-
-    def __call__(self, env: Env) -> Truth:
-        sure, possible = self.operand(env)
-        if sure is possible:
-            negated = ~sure
-            return negated, negated
-        return ~possible, ~sure
 
 
 @dataclass(slots=True)
@@ -425,18 +404,147 @@ class _All(_Cond):
         for operand in self.operands:
             self.direction |= operand.direction
 
-    def __call__(self, env: Env) -> Truth:
-        combine = np.logical_or if self.any_of else np.logical_and
-        sure, possible = self.operands[0](env)
-        for operand in self.operands[1:]:
-            more_sure, more_possible = operand(env)
-            exact = sure is possible and more_sure is more_possible
-            sure = combine(sure, more_sure)
-            possible = sure if exact else combine(possible, more_possible)
-        return sure, possible
+
+# --- evaluation ------------------------------------------------------------------------------
+#
+# A program evaluates one or more conditions on a table of boolean rows ``(planes, rows, n)``:
+# plane 0 holds where a row is *sure*, plane 1 (only when some test can meet an unknown input)
+# where it is *possible*. The rows are, in order: true, false, each distinct test; the
+# negations of all those (``not`` swaps sure and possible); then the ``and``/``or`` nodes of
+# the conditions in negation normal form, level by level. Tests of the form ``field op
+# constant`` are computed one array operation per operator, category tests one per field, and
+# each level of nodes is one gather and one reduction, so a pack's conditions cost a few dozen
+# array calls whatever their number, and none is computed twice.
+
+_TRUE, _FALSE = 0, 1
+_Branch: TypeAlias = "tuple[bool, tuple[_Node, ...]]"  # (any_of, operands)
+_Node: TypeAlias = "int | _Branch"  # a row of the table, or a branch
 
 
-# --- the compiler ----------------------------------------------------------------------------
+def _collect(cond: _Cond, leaves: dict[object, _Leaf]) -> None:
+    """Every distinct test of a condition, in its positive form."""
+    if isinstance(cond, _Not):
+        _collect(cond.operand, leaves)
+    elif isinstance(cond, _All):
+        for operand in cond.operands:
+            _collect(operand, leaves)
+    elif isinstance(cond, _Leaf):
+        leaf = cond.literal()[0]
+        leaves.setdefault(leaf.key, leaf)
+
+
+def _normal(cond: _Cond, negated: bool, row: Mapping[object, int], width: int, levels: dict[_Branch, int]) -> _Node:
+    """The condition in negation normal form over table rows; ``levels`` gets each branch's height."""
+    if isinstance(cond, _Not):
+        return _normal(cond.operand, not negated, row, width, levels)
+    if isinstance(cond, _Const):
+        return _TRUE if cond.value != negated else _FALSE
+    if isinstance(cond, _All):
+        operands = tuple(dict.fromkeys(_normal(operand, negated, row, width, levels) for operand in cond.operands))
+        if len(operands) == 1:
+            return operands[0]
+        branch = (cond.any_of != negated, operands)  # not (a and b) = not a or not b
+        levels[branch] = 1 + max(levels[operand] if isinstance(operand, tuple) else 0 for operand in operands)
+        return branch
+    assert isinstance(cond, _Leaf)
+    leaf, flipped = cond.literal()
+    return row[leaf.key] + (width if flipped != negated else 0)
+
+
+class Program:
+    """Conditions compiled to one evaluation: ``truth(env, n)`` gives their ``(sure, possible)``
+    masks, each ``(n_conditions, n)`` (the same array when no test can meet an unknown input)."""
+
+    def __init__(self, roots: Sequence[_Cond]) -> None:
+        leaves: dict[object, _Leaf] = {}
+        for root in roots:
+            _collect(root, leaves)
+        compares: dict[tuple[type[ast.cmpop], bool], list[tuple[str, float, object]]] = {}
+        bit_tests: dict[str, list[tuple[int, object]]] = {}
+        singles: list[_Leaf] = []
+        for key, leaf in leaves.items():
+            simple = leaf.field_against_constant() if isinstance(leaf, _NumCompare) else None
+            if simple is not None:
+                op, name, constant = simple
+                compares.setdefault((op, leaf.nullable), []).append((name, constant, key))
+            elif isinstance(leaf, _SetHas):
+                bit_tests.setdefault(leaf.name, []).append((leaf.bit, key))
+            else:
+                singles.append(leaf)
+        row: dict[object, int] = {}  # test key -> its row
+
+        def place(keys: list[object]) -> slice:
+            rows = slice(2 + len(row), 2 + len(row) + len(keys))
+            row.update((key, rows.start + i) for i, key in enumerate(keys))
+            return rows
+
+        self.compares = [
+            (_COMPARE[op], tuple(name for name, _, _ in tests), np.array([[constant] for _, constant, _ in tests]),
+             place([key for _, _, key in tests]), nullable)
+            for (op, nullable), tests in compares.items()
+        ]
+        self.bit_tests = [
+            (name, np.array([[bit] for bit, _ in tests], dtype=np.uint16), place([key for _, key in tests]))
+            for name, tests in bit_tests.items()
+        ]
+        rows = place([leaf.key for leaf in singles])
+        self.singles = list(zip(singles, range(rows.start, rows.stop)))
+        self.width = 2 + len(row)  # true, false and the tests; their negations follow
+        self.planes = 2 if any(leaf.nullable for leaf in leaves.values()) else 1
+        levels: dict[_Branch, int] = {}
+        tops = [_normal(root, False, row, self.width, levels) for root in roots]
+        # Branches go in rows after the negations, grouped by height, then and/or: each group is
+        # one gather and one reduction, padded with rows that change nothing (true for and).
+        branch_row: dict[_Branch, int] = {}
+
+        def row_of(node: _Node) -> int:
+            return branch_row[node] if isinstance(node, tuple) else node
+
+        def group(branch: _Branch) -> tuple[int, bool]:
+            return levels[branch], branch[0]
+
+        self.levels: list[tuple[slice, NDArray[np.intp], bool]] = []
+        size = 2 * self.width
+        for (_, any_of), members in itertools.groupby(sorted(levels, key=group), key=group):
+            branches = list(members)
+            most = max(len(operands) for _, operands in branches)
+            pad = _FALSE if any_of else _TRUE
+            index = [[row_of(operand) for operand in operands] + [pad] * (most - len(operands)) for _, operands in branches]
+            self.levels.append((slice(size, size + len(branches)), np.array(index, dtype=np.intp), any_of))
+            branch_row.update((branch, size + i) for i, branch in enumerate(branches))
+            size += len(branches)
+        self.size = size
+        self.roots = np.array([row_of(top) for top in tops], dtype=np.intp)
+
+    def truth(self, env: Env, n: int) -> tuple[Mask, Mask]:
+        table = np.empty((self.planes, self.size, n), dtype=bool)
+        result = table[0]
+        unknown = np.zeros((self.width, n), dtype=bool) if self.planes == 2 else None
+        result[_TRUE] = True
+        result[_FALSE] = False
+        for compare, names, limits, rows, nullable in self.compares:
+            values = env[names[0]][None] if len(names) == 1 else np.array([env[name] for name in names])
+            compare(values, limits, out=result[rows])
+            if nullable:
+                assert unknown is not None
+                np.isnan(values, out=unknown[rows])
+        for name, bits, rows in self.bit_tests:
+            np.not_equal(env[name] & bits, 0, out=result[rows])
+        for leaf, at in self.singles:
+            result[at], unknown_inputs = leaf.values(env)
+            if unknown_inputs is not None:
+                assert unknown is not None
+                unknown[at] = unknown_inputs
+        width = self.width
+        if unknown is not None:  # possible where it holds or an input is unknown; sure where it holds and they are known
+            np.logical_or(result[:width], unknown, out=table[1, :width])
+            np.logical_and(result[:width], ~unknown, out=result[:width])
+        np.invert(table[::-1, :width], out=table[:, width : 2 * width])  # not: swaps sure and possible
+        for rows, index, any_of in self.levels:
+            gathered = table[:, index]  # (planes, nodes, operands, n)
+            (gathered.any if any_of else gathered.all)(axis=2, out=table[:, rows])
+        chosen = table[:, self.roots]
+        return (chosen[0], chosen[1]) if self.planes == 2 else (chosen[0], chosen[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,6 +555,7 @@ class Condition:
     fields: frozenset[str]
     direction: Direction
     _root: _Cond
+    _program: Program
 
     def __call__(self, env: Env, n: int) -> Mask:
         """``(n,)`` where the condition surely holds (an unknown value satisfies nothing about it)."""
@@ -455,11 +564,13 @@ class Condition:
     def truth(self, env: Env, n: int) -> tuple[Mask, Mask]:
         """``(sure, possible)`` masks, each ``(n,)``: where the condition holds whatever the unknown
         inputs are, and where it holds for some value of them (see :class:`_Cond`)."""
-        sure, possible = self._root(env)
-        if sure.shape != (n,):  # a constant condition
-            sure = np.broadcast_to(sure, (n,))
-            possible = np.broadcast_to(possible, (n,))
-        return sure, possible
+        sure, possible = self._program.truth(env, n)
+        return sure[0], possible[0]
+
+
+def program(conditions: Sequence[Condition]) -> Program:
+    """One evaluation of several conditions (a pack's rules): see :class:`Program`."""
+    return Program([condition._root for condition in conditions])
 
 
 _ALLOWED_NODES: Final = (
@@ -535,7 +646,7 @@ class _Compiler:
             if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(node.elts) > MAX_LITERALS:
                 raise ExpressionError(f"a list in a condition may hold at most {MAX_LITERALS} values")
         root = self.cond(tree.body)
-        return Condition(text, frozenset(self.used), root.direction, root)
+        return Condition(text, frozenset(self.used), root.direction, root, Program([root]))
 
     # booleans -------------------------------------------------------------------------------
     def cond(self, node: ast.expr) -> _Cond:
