@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-from vendorrisk.reference import NO_LINK_CODE, UNKNOWN, Reference
+from vendorrisk.reference import UNKNOWN, Reference
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.validate import Inputs
 
@@ -55,11 +55,15 @@ class Features:
     incident_sum: NDArray[np.float64]
 
 
-def _match_vendors(inputs: Inputs, pack: RulePack) -> NDArray[np.int32]:
-    """Registry index per contract: each distinct name is matched once."""
-    matched = [pack.reference.match_vendor(name) for name in inputs.vendor_names]
-    vendor: NDArray[np.int32] = np.array([*matched, UNKNOWN], dtype=np.int32)[inputs.columns["vendor_name"]]
-    return vendor
+def _match_vendors(inputs: Inputs, pack: RulePack) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """Per contract, the registry index of its vendor (-1 when the name matches no entry) and
+    its row in :attr:`~vendorrisk.reference.Reference.vendor_links`; each distinct name is matched once."""
+    reference = pack.reference
+    outside = len(reference.vendors)  # the row for a named vendor outside the registry; the next: no vendor named
+    matched = [reference.match_vendor(name) for name in inputs.vendor_names]
+    by_name = np.array([[*matched, UNKNOWN], [*(index if index >= 0 else outside for index in matched), outside + 1]], dtype=np.int32)
+    vendor, row = by_name[:, inputs.columns["vendor_name"]]
+    return vendor, row
 
 
 def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: dt.date | None = None) -> Features:
@@ -70,32 +74,19 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     """
     reference, params = pack.reference, pack.model.parameters
     columns = inputs.columns
-    vendor = _match_vendors(inputs, pack)
-    matched = vendor >= 0
-    safe_vendor = np.where(matched, vendor, 0)
-
-    def from_registry(column: str, registry: NDArray[np.int16]) -> NDArray[np.int16]:
-        given = columns[column].astype(np.int16)
-        if not len(registry):
-            return given
-        return np.where(inputs.known[column], given, np.where(matched, registry[safe_vendor], UNKNOWN)).astype(np.int16)
-
-    seat = from_registry("vendor_country", reference.vendor_seat)
-    parent = from_registry("vendor_parent_country", reference.vendor_parent)
-    # With no vendor named, its group and owners are unknown; a named vendor outside the registry has none known.
-    named = inputs.known["vendor_name"]
-    holders = reference.holders[np.where(matched, vendor, len(reference.vendors))].T  # (width, n)
-    holders = np.where(named, holders, UNKNOWN).astype(np.int16)
-    group_seat = reference.vendor_seat[safe_vendor] if len(reference.vendor_seat) else np.full(inputs.n, UNKNOWN)
-    group = np.where(matched, group_seat, np.where(named, NO_LINK_CODE, UNKNOWN))
-    links = np.concatenate([np.array([seat, parent, group], dtype=np.int16), holders, columns["financing_country"][None].astype(np.int16)])
+    vendor, row = _match_vendors(inputs, pack)
     link_kind = link_kinds(reference)
+    links = np.empty((len(link_kind), inputs.n), dtype=np.int16)
+    links[:-1] = reference.vendor_links[row].T
+    links[-1] = columns["financing_country"]
+    for at, name in enumerate(("vendor_country", "vendor_parent_country")):  # as the contract gives them: over the registry's
+        np.copyto(links[at], columns[name], where=inputs.known[name])
 
     dates = columns["signed"] if as_of is None else np.full(inputs.n, np.datetime64(as_of, "D"))
     undated = np.isnat(dates)
     if undated.any():
         dates = np.where(undated, np.datetime64(today or dt.date.today(), "D"), dates)
-    buyer = columns["buyer_country"].astype(np.int16)
+    buyer = columns["buyer_country"]
     total, status, edition = reference.governance_rating(buyer, dates, params.governance.max_age_years)
     incident_sum = reference.incident_exposure(vendor, dates)
     return Features(vendor, inputs.known["vendor_name"], buyer, links, link_kind, dates, total, status, edition, incident_sum)

@@ -143,6 +143,12 @@ _AMBIGUOUS: Final = -2
 _DAY_1900: Final = int(np.datetime64("1900-01-01", "D").astype(np.int64))
 
 
+def _days(dates: NDArray[np.datetime64]) -> NDArray[np.int64]:
+    """Days since 1970-01-01 (without a copy when the dates are already in days)."""
+    days: NDArray[np.int64] = np.asarray(dates, dtype="datetime64[D]").view(np.int64)
+    return days
+
+
 def normalise_name(name: str) -> str:
     """A matching key for a company name: case, accents, punctuation and legal suffixes removed.
 
@@ -273,6 +279,22 @@ class Reference:
         return table
 
     @cached_property
+    def vendor_links(self) -> NDArray[np.int16]:
+        """``(n_vendors + 2, 3 + width)`` the states linked to each registry vendor: its seat, its
+        parent's seat, its group's seat (the registry seat: a local subsidiary in another country
+        is still reached from there) and its controlling shareholders (:attr:`holders`).
+
+        Row ``n_vendors`` is for a named vendor outside the registry (seat and parent unknown, no
+        group and no controlling holder known to exist), the last row for a contract naming no
+        vendor (everything unknown).
+        """
+        seat, holders = self.vendor_seat, self.holders
+        registry = np.column_stack([seat, self.vendor_parent, seat, holders[:-1]])
+        unmatched = [UNKNOWN, UNKNOWN, NO_LINK_CODE, *holders[-1]]
+        unnamed = [UNKNOWN] * registry.shape[1]
+        return np.vstack([registry, unmatched, unnamed]).astype(np.int16)
+
+    @cached_property
     def _incident_pairs(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         """One entry per (incident, registry vendor): vendor index, public day, grade weight."""
         index = {name: i for i, name in enumerate(self.vendor_names)}
@@ -316,7 +338,7 @@ class Reference:
         keys, running, last = self._incident_ledger
         if not len(keys):
             return np.zeros(vendor.shape[0])
-        day = as_of.astype("datetime64[D]").astype(np.int64)
+        day = _days(as_of)
         wanted = vendor.astype(np.int64) << 32 | (day + (1 << 20))
         at = np.searchsorted(keys, wanted, side="right") - 1  # the vendor's latest incident on or before the day
         safe = np.maximum(at, 0)
@@ -338,7 +360,7 @@ class Reference:
     def _edition_out_by(self, as_of: NDArray[np.datetime64]) -> NDArray[np.int64]:
         """``(n,)`` the latest edition year available on each date (dates clamped to 1900..2200)."""
         table = self._edition_by_day
-        offset = as_of.astype("datetime64[D]").astype(np.int64) - _DAY_1900
+        offset = _days(as_of) - _DAY_1900
         return table[np.minimum(np.maximum(offset, 0), len(table) - 1)].astype(np.int64)
 
     @cached_property
