@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -266,20 +267,16 @@ def _result(run: _Run, row: int, pack: RulePack) -> Result:
     c = run.columns
     error = c["error"][row] or ""
     valid = not error
-
-    def number(name: str) -> float | None:
-        value = float(c[name][row])
-        return None if np.isnan(value) else value
-
+    score, low, high, *factors = (float(c[name][row]) for name in ("score", "score_low", "score_high", *FACTORS))
     as_of = c["as_of"][row]
     return Result(
         contract_id=_contract_id(run, row),
-        score=number("score"),
+        score=None if math.isnan(score) else score,
         band=c["band"][row],
-        score_low=number("score_low"),
-        score_high=number("score_high"),
+        score_low=None if math.isnan(low) else low,
+        score_high=None if math.isnan(high) else high,
         gate=c["gate"][row],
-        factors={factor: float(c[factor][row]) for factor in FACTORS} if valid else {},
+        factors=dict(zip(FACTORS, factors)) if valid else {},
         reasons=tuple(c["reasons"][row].split(";")) if valid and c["reasons"][row] else (),
         vector=c["vector"][row],
         fingerprint=pack.fingerprint,

@@ -102,42 +102,44 @@ def per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
     return get
 
 
-_FILLED: Final = ("hosting", "operator", "service_type", "vendor_remote_access", "customer_held_keys", "audit_rights", "data_categories", "records")
+_CODED: Final = ("hosting", "operator", "service_type", "vendor_remote_access", "customer_held_keys", "audit_rights", "data_categories")
+_FLAGS: Final = slice(3, 6)  # the booleans among _CODED
+
+
 @per_pack
-def _fill_values(pack: RulePack) -> NDArray[np.float64]:
-    """``(n_filled, 3)``: the value an unknown input takes at the point (the assumption), the low
-    end (its least exposed value) and the high end (its most exposed value)."""
+def _fill_values(pack: RulePack) -> tuple[NDArray[np.int16], Float]:
+    """The value an unknown input takes at the point (the assumption), the low end (its least
+    exposed value) and the high end (its most exposed value): ``(len(_CODED), 3, 1)`` codes
+    (booleans 0/1, categories a bitmask) and ``(3, 1)`` for ``records``."""
     assumptions = pack.model.assumptions
     categories = FIELD_BY_NAME["data_categories"].values
-    rows: list[tuple[float, ...]] = []
-    for name in _FILLED:
+    rows: list[tuple[int, int, int]] = []
+    for name in _CODED:
         spec = FIELD_BY_NAME[name]
         if name == "data_categories":
             rows.append((sum(1 << categories.index(c) for c in assumptions.data_categories), 0, (1 << len(categories)) - 1))
-        elif name == "records":
-            rows.append((assumptions.records, 0.0, np.inf))
         elif spec.kind == "bool":
             assert spec.risk_order is not None
             rows.append((int(getattr(assumptions, name)), int(spec.risk_order[0]), int(spec.risk_order[1])))
         elif spec.risk_order is None:  # unordered: stays unknown (-1) at the interval's ends
             rows.append((spec.values.index(getattr(assumptions, name)), UNKNOWN, UNKNOWN))
         else:
-            rows.append(tuple(spec.values.index(str(v)) for v in (getattr(assumptions, name), spec.risk_order[0], spec.risk_order[-1])))
-    return np.array(rows, dtype=np.float64)
+            best, worst = (spec.values.index(str(value)) for value in (spec.risk_order[0], spec.risk_order[-1]))
+            rows.append((spec.values.index(getattr(assumptions, name)), best, worst))
+    records = np.array([[assumptions.records], [0.0], [np.inf]])
+    return np.array(rows, dtype=np.int16)[:, :, None], records
 
 
 def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
-    """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst (high) value."""
-    values = np.array([inputs.columns[name] for name in _FILLED], dtype=np.float64)  # (n_filled, n)
-    known = np.array([inputs.known[name] for name in _FILLED])
-    by_scenario = np.empty((len(_FILLED), 3, inputs.n))
-    by_scenario[:] = values[:, None, :]
-    np.copyto(by_scenario, _fill_values(pack)[:, :, None], where=~known[:, None, :])
-    stacked = by_scenario.reshape(len(_FILLED), -1)  # (n_filled, 3 * n): point, low, high
-    filled: dict[str, NDArray[Any]] = {}
-    for row, name in zip(stacked, _FILLED):
-        kind = FIELD_BY_NAME[name].kind
-        filled[name] = row == 1 if kind == "bool" else row if kind == "count" else row.astype(np.uint16 if kind == "set" else np.int8)
+    """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst
+    (high) value: ``int16`` codes, ``bool`` for booleans, ``float64`` records."""
+    codes, records = _fill_values(pack)
+    given = np.array([inputs.columns[name] for name in _CODED], dtype=np.int16)[:, None, :]
+    known = np.array([inputs.known[name] for name in _CODED])[:, None, :]
+    stacked = np.where(known, given, codes).reshape(len(_CODED), -1)  # (n_coded, 3 * n): point, low, high
+    filled = dict(zip(_CODED, stacked))
+    filled.update(zip(_CODED[_FLAGS], stacked[_FLAGS] == 1))
+    filled["records"] = np.where(inputs.known["records"], inputs.columns["records"], records).reshape(-1)
     return filled
 
 
@@ -158,7 +160,7 @@ def _sensitivity_table(pack: RulePack) -> Float:
     return table
 
 
-def _sensitivity(bits: NDArray[np.uint16], pack: RulePack) -> Float:
+def _sensitivity(bits: NDArray[np.int16], pack: RulePack) -> Float:
     """``S = min(1, max_c w_c + linkage_bonus * (k - 1))``, looked up by category bitmask."""
     result: Float = _sensitivity_table(pack)[bits]
     return result
