@@ -26,6 +26,13 @@ def _made_once(make: Callable[[int], NDArray[Any]], n: int) -> NDArray[Any]:
     return column
 
 
+def constant(value: float) -> NDArray[np.float64]:
+    """A read-only 0-d array: ufuncs take it as it is, where a Python float is converted on every call."""
+    array = np.array(value, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
 def distinct(keys: NDArray[Any], axis: int | None = None) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """``(unique, inverse)`` such that ``unique[inverse]`` (along ``axis``) gives ``keys`` back.
 

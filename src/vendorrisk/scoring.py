@@ -34,6 +34,7 @@ from typing import Any, Final, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from vendorrisk import _arrays
 from vendorrisk._arrays import made
 from vendorrisk.features import Features, link_kinds
 from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
@@ -393,38 +394,35 @@ def apply_rules(
     if possible is not fired:
         # Where an unknown input leaves a condition open, the low end assumes what lowers the
         # score and the high end what raises it; the point score needs it to be sure.
-        open_end = np.where(effects.raises[:, None], scenario == HIGH, scenario == LOW)
+        open_end = np.where(effects.raises, scenario == HIGH, scenario == LOW)
         fired = fired | (possible & open_end)
     # Multiply and add in a few passes over the fired matrix.
-    factor = np.where(fired, effects.factor[:, None], 1.0).prod(axis=0) if effects.multiply else 1.0
-    added = effects.points @ fired if effects.add else 0.0
-    score = base * factor + added
+    score = base * np.where(fired, effects.factor, 1.0).prod(axis=0) if effects.multiply else base.copy()
+    if effects.add:
+        score += effects.points[:, 0] @ fired
     # Gates and contributions matter at the point only (rows [0, n / 3)).
     point = slice(0, n // 3)
     shown = fired[:, point]
-    gate = np.maximum.reduce(shown * effects.gate[:, None], axis=0, initial=0)
-    moved = effects.points[:, None] + base[point] * (effects.factor[:, None] - 1.0) if effects.multiply else effects.points[:, None]
-    contribution = shown * moved
-    for limits, is_cap in ((effects.caps, True), (effects.floors, False)):
-        if not limits:
-            continue
-        before = score.copy()
-        for j, limit in limits:
-            np.subtract(limit, before[point], out=contribution[j], where=shown[j])
-            if is_cap:
-                np.minimum(contribution[j], 0.0, out=contribution[j])
-                np.minimum(score, limit, out=score, where=fired[j])
-            else:
-                np.maximum(contribution[j], 0.0, out=contribution[j])
-                np.maximum(score, limit, out=score, where=fired[j])
-    return np.minimum(np.maximum(score, 0.0), 100.0), gate, shown.T, contribution.T
+    gate = np.maximum.reduce(shown * effects.gate, axis=0, initial=0)
+    contribution = shown * (effects.points + base[point] * (effects.factor - 1.0) if effects.multiply else effects.points)
+    for limits, bound in ((effects.caps, np.minimum), (effects.floors, np.maximum)):
+        before = score[point].copy() if limits else score
+        for j, limit in limits:  # a cap moves the score down to its limit (never up), a floor up
+            moved = contribution[j]
+            np.subtract(limit, before, out=moved, where=shown[j])
+            bound(moved, _ZERO, out=moved)
+            bound(score, limit, out=score, where=fired[j])
+    return np.minimum(np.maximum(score, _ZERO), _HUNDRED), gate, shown.T, contribution.T
+
+
+_ZERO, _HUNDRED = (_arrays.constant(value) for value in (0.0, 100.0))
 
 
 @dataclass(frozen=True)
 class _Effects:
-    """The rules' effects as ``(n_rules,)`` arrays: multiplier (1 if none), points (0 if none),
-    gate level (0 if none); whether each rule raises the score; the indices of the rules of each
-    kind; and the (index, limit) of each cap and floor."""
+    """The rules' effects as ``(n_rules, 1)`` columns: multiplier (1 if none), points (0 if none),
+    gate level (0 if none), whether each rule raises the score; the indices of the rules of each
+    kind; and the (index, limit) of each cap and floor (limits as 0-d arrays)."""
 
     factor: Float
     points: Float
@@ -432,8 +430,8 @@ class _Effects:
     raises: NDArray[np.bool_]
     multiply: tuple[int, ...]
     add: tuple[int, ...]
-    caps: tuple[tuple[int, float], ...]
-    floors: tuple[tuple[int, float], ...]
+    caps: tuple[tuple[int, Float], ...]
+    floors: tuple[tuple[int, Float], ...]
 
 
 @per_pack
@@ -441,14 +439,14 @@ def _effects(pack: RulePack) -> _Effects:
     kinds = [compiled.rule.effect for compiled in pack.rules]
     warn_only = pack.model.gates.warn_only
     return _Effects(
-        factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]),
-        points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]),
-        gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8),
-        raises=np.array([compiled.rule.raises for compiled in pack.rules], dtype=bool),
+        factor=np.array([[e.factor if isinstance(e, Multiply) else 1.0] for e in kinds]).reshape(-1, 1),
+        points=np.array([[e.points if isinstance(e, Add) else 0.0] for e in kinds]).reshape(-1, 1),
+        gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8).reshape(-1, 1),
+        raises=np.array([compiled.rule.raises for compiled in pack.rules], dtype=bool).reshape(-1, 1),
         multiply=tuple(j for j, e in enumerate(kinds) if isinstance(e, Multiply)),
         add=tuple(j for j, e in enumerate(kinds) if isinstance(e, Add)),
-        caps=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Cap)),
-        floors=tuple((j, e.score) for j, e in enumerate(kinds) if isinstance(e, Floor)),
+        caps=tuple((j, _arrays.constant(e.score)) for j, e in enumerate(kinds) if isinstance(e, Cap)),
+        floors=tuple((j, _arrays.constant(e.score)) for j, e in enumerate(kinds) if isinstance(e, Floor)),
     )
 
 
