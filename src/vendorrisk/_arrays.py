@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -16,14 +15,16 @@ SMALL: Final = 64
 def made(make: Callable[[int], NDArray[Any]], n: int) -> NDArray[Any]:
     """``make(n)``; for a few rows, one read-only array shared by every call with the same ``make``
     and ``n`` (on small batches, making a constant column costs more than reading it)."""
-    return _made_once(make, n) if n <= SMALL else make(n)
-
-
-@functools.lru_cache(maxsize=512)
-def _made_once(make: Callable[[int], NDArray[Any]], n: int) -> NDArray[Any]:
-    column = make(n)
-    column.setflags(write=False)  # shared between calls: nothing may write to it
+    if n > SMALL:
+        return make(n)
+    column = _MADE.get((make, n))
+    if column is None:  # at most SMALL + 1 columns per function: the memo stays small
+        column = _MADE[make, n] = make(n)
+        column.setflags(write=False)  # shared between calls: nothing may write to it
     return column
+
+
+_MADE: dict[tuple[Callable[[int], NDArray[Any]], int], NDArray[Any]] = {}
 
 
 def constant(value: float) -> NDArray[np.float64]:

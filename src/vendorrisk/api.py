@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import Coded, hash_strings
+from vendorrisk._arrays import Coded, hash_strings, made
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
@@ -86,9 +86,11 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = 
 
 def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes | None]:
     """``warning`` column: a contract id already used earlier in the table is flagged."""
+    if not isinstance(table, pa.Table):  # contracts given one by one from Python: nothing to compare
+        return Coded(made(_unflagged, n), ["", DUPLICATE_WARNING]), None
     flagged = np.zeros(n, dtype=bool)
     ids = None
-    if isinstance(table, pa.Table) and n:
+    if n:
         encoded = pc.dictionary_encode(table.column("contract_id")).combine_chunks()
         indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         _, first = np.unique(indices, return_index=True)
@@ -97,6 +99,10 @@ def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes 
         if hash_ids:
             ids = IdHashes(indices.astype(np.intp), hash_strings(encoded.dictionary.cast(pa.string())))
     return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING]), ids
+
+
+def _unflagged(n: int) -> NDArray[np.int32]:
+    return np.zeros(n, dtype=np.int32)
 
 
 def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
