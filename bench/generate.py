@@ -27,7 +27,7 @@ def _pick(rng: np.random.Generator, values: list[str], n: int, blank: float) -> 
     return pa.array(chosen, type=pa.string())
 
 
-def _chunk(rng: np.random.Generator, start: int, n: int, countries: list[str], vendors: list[str]) -> pa.Table:
+def contracts(rng: np.random.Generator, start: int, n: int, countries: list[str], vendors: list[str]) -> pa.Table:
     categories = list(FIELD_BY_NAME["data_categories"].values)
     combos = [";".join(sorted(set(rng.choice(categories, size=k, replace=False)))) for k in (1, 1, 2, 2, 3) for _ in range(40)]
     dates = [f"{y}-{m:02d}-{d:02d}" for y in range(2005, 2025) for m in (1, 4, 7, 10) for d in (1, 15)]
@@ -70,7 +70,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     writer = None
     for start in range(0, args.n, CHUNK):
-        table = _chunk(rng, start, min(CHUNK, args.n - start), countries, vendors)
+        table = contracts(rng, start, min(CHUNK, args.n - start), countries, vendors)
         writer = writer or pacsv.CSVWriter(args.out, table.schema)
         writer.write_table(table)
     if writer:

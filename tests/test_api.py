@@ -115,6 +115,8 @@ def test_invalid_row_is_kept_with_an_error_naming_the_column(column: str, value:
     assert (result.score, result.band, result.score_low, result.score_high, result.gate) == (None,) * 5
     assert result.factors == {} and result.reasons == ()
     assert result.explain().endswith(f"not scored: {error}")
+    # Once more: one contract's cells are converted once per distinct text, their problems too.
+    assert vendorrisk.score(bad, as_of=AS_OF).error == error
 
 
 def test_every_problem_of_a_row_is_reported() -> None:

@@ -197,6 +197,13 @@ class _Collector:
             for row in np.flatnonzero(rows):
                 codes[row] = self._code(f"{name}: {messages[row]}")
 
+    def extend(self, other: _Collector) -> None:
+        """Add the problems another collector found in the same rows."""
+        for name, codes in other.problems.items():
+            mine = self.problems.setdefault(name, np.full(self.n, -1, dtype=np.int32))
+            for row in np.flatnonzero(codes >= 0):
+                mine[row] = self._code(other.messages[codes[row]])
+
     def _code(self, message: str) -> int:
         if message not in self._index:
             self._index[message] = len(self.messages)
@@ -355,6 +362,52 @@ def _absent(kind: str, n: int) -> NDArray[Any]:
     return made(_ABSENT[kind], n)
 
 
+def _convert(spec: FieldSpec, column: Column, n: int, errors: _Collector) -> tuple[NDArray[Any], NDArray[np.bool_], list[str]]:
+    """One canonical column: its values, where it is known, and (``vendor_name`` only) its distinct texts."""
+    name = spec.name
+    if name == "vendor_name":  # low cardinality: kept as codes into its distinct names
+        texts, indices = _distinct(column)
+        return indices, indices < len(texts), texts
+    if spec.kind in ("id", "text"):  # free text: only whether it is there (the table keeps the text)
+        if isinstance(column, list) or n <= SMALL:
+            cells = column if isinstance(column, list) else _as_strings(column).to_pylist()
+            filled = np.array([cell is not None and bool(str(cell).strip()) for cell in cells], dtype=bool)
+        else:
+            filled = _filled(_as_strings(column))
+        return _absent("id", n), filled, []
+    if spec.kind in ("country", "link_country"):
+        return *_coded(column, _parse_link_country if spec.kind == "link_country" else _parse_country, np.int16, name, errors), []
+    if spec.kind == "enum":
+        return *_coded(column, _parse_enum(spec), np.int8, name, errors), []
+    if spec.kind == "set":
+        bits, known = _coded(column, _parse_categories, np.int32, name, errors)
+        return np.where(known, bits, 0).astype(np.uint16), known, []
+    if spec.kind == "bool":
+        return *_booleans(column, name, errors), []
+    if spec.kind in ("count", "amount"):
+        return *_numbers(column, spec, errors), []
+    assert spec.kind == "date", spec.kind
+    return *_dates(column, name, errors), []
+
+
+#: Fields with few distinct values: one contract's cell is converted once per distinct text.
+_FEW_VALUES: Final = frozenset(
+    {spec.name for spec in FIELDS if spec.kind in ("country", "link_country", "enum", "set", "bool", "date")} | {"vendor_name"}
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def _one_cell(spec: FieldSpec, cell: str | None) -> tuple[NDArray[Any], NDArray[np.bool_], list[str], _Collector]:
+    """:func:`_convert` of a column of one cell, as contracts scored one at a time from Python
+    give: the same for the same text, so it is computed once per distinct text (read-only
+    arrays, shared), as a table's columns are parsed once per distinct value."""
+    errors = _Collector(1)
+    values, known, texts = _convert(spec, [cell], 1, errors)
+    values.setflags(write=False)
+    known.setflags(write=False)
+    return values, known, texts, errors
+
+
 def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
     """Check the canonical columns of ``table`` and convert them to codes.
 
@@ -380,32 +433,14 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             columns[name], known[name] = _absent(spec.kind, n), _absent("known", n)
             continue
         column: Column = table[name] if name in present else [None] * n
-        if name == "vendor_name":  # low cardinality: kept as codes into its distinct names
-            texts, indices = _distinct(column)
-            known[name] = indices < len(texts)
-            columns[name] = indices
+        if isinstance(column, list) and n == 1 and name in _FEW_VALUES and (column[0] is None or isinstance(column[0], str)):
+            columns[name], known[name], texts, problems = _one_cell(spec, column[0])
+            if problems.problems:
+                errors.extend(problems)
+        else:
+            columns[name], known[name], texts = _convert(spec, column, n, errors)
+        if name == "vendor_name":
             vendor_names = texts
-        elif spec.kind in ("id", "text"):  # free text: only whether it is there (the table keeps the text)
-            if isinstance(column, list) or n <= SMALL:
-                cells = column if isinstance(column, list) else _as_strings(column).to_pylist()
-                known[name] = np.array([cell is not None and bool(str(cell).strip()) for cell in cells], dtype=bool)
-            else:
-                known[name] = _filled(_as_strings(column))
-            columns[name] = _absent("id", n)
-        elif spec.kind in ("country", "link_country"):
-            parse = _parse_link_country if spec.kind == "link_country" else _parse_country
-            columns[name], known[name] = _coded(column, parse, np.int16, name, errors)
-        elif spec.kind == "enum":
-            columns[name], known[name] = _coded(column, _parse_enum(spec), np.int8, name, errors)
-        elif spec.kind == "set":
-            columns[name], known[name] = _coded(column, _parse_categories, np.int32, name, errors)
-            columns[name] = np.where(known[name], columns[name], 0).astype(np.uint16)
-        elif spec.kind == "bool":
-            columns[name], known[name] = _booleans(column, name, errors)
-        elif spec.kind in ("count", "amount"):
-            columns[name], known[name] = _numbers(column, spec, errors)
-        elif spec.kind == "date":
-            columns[name], known[name] = _dates(column, name, errors)
         if spec.required and not known[name].all():
             missing = ~known[name]
             if name in errors.problems:  # an unreadable value is reported as such, not as missing
