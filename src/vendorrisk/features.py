@@ -39,6 +39,7 @@ class Features:
     links : ``(n_links, n_contracts)`` country codes of the states linked to the vendor
         (``-1`` unknown, ``NO_LINK_CODE`` none); ``link_kind`` names each row's kind.
     as_of : the date reference data is read as of.
+    governance_cell : where the buyer's rating as of ``as_of`` is in the reference's rating tables.
     governance_total, governance_status, governance_edition : Freedom House as of ``as_of``.
     incident_sum : evidence-weighted, decayed incident sum as of ``as_of`` (before saturation).
     """
@@ -49,6 +50,7 @@ class Features:
     links: NDArray[np.int16]
     link_kind: tuple[str, ...]
     as_of: NDArray[np.datetime64]
+    governance_cell: NDArray[np.intp]
     governance_total: NDArray[np.float64]
     governance_status: NDArray[np.int8]
     governance_edition: NDArray[np.int16]
@@ -87,6 +89,8 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     if undated.any():
         dates = np.where(undated, np.datetime64(today or dt.date.today(), "D"), dates)
     buyer = columns["buyer_country"]
-    total, status, edition = reference.governance_rating(buyer, dates, params.governance.max_age_years)
+    max_age = params.governance.max_age_years
+    cell = reference.governance_cell(buyer, dates, max_age)
+    total, status, edition = reference.governance_at(cell, max_age)
     incident_sum = reference.incident_exposure(vendor, dates)
-    return Features(vendor, inputs.known["vendor_name"], buyer, links, link_kind, dates, total, status, edition, incident_sum)
+    return Features(vendor, inputs.known["vendor_name"], buyer, links, link_kind, dates, cell, total, status, edition, incident_sum)

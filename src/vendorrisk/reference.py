@@ -402,17 +402,27 @@ class Reference:
         status : ``(n_contracts,)`` 0 F, 1 PF, 2 NF, -1 unknown.
         edition : ``(n_contracts,)`` the edition year used, 0 when none.
         """
-        first, totals, statuses, editions = self._usable_ratings(max_age_years)
-        cap = self._edition_out_by(as_of)  # 1899..2200
-        column = np.maximum(cap - (first - 1), 0)  # column 0: before the first edition
-        row = country  # -1 (unknown) reads the last row, the one for unknown codes
-        return totals[row, column], statuses[row, column], editions[row, column]
+        return self.governance_at(self.governance_cell(country, as_of, max_age_years), max_age_years)
+
+    def governance_at(self, cell: NDArray[np.intp], max_age_years: int) -> tuple[NDArray[np.float64], NDArray[np.int8], NDArray[np.int16]]:
+        """Total, status and edition of the ratings at flat cells of :meth:`governance_cell`."""
+        _, totals, statuses, editions = self.usable_ratings(max_age_years)
+        return totals.take(cell), statuses.take(cell), editions.take(cell)
+
+    def governance_cell(self, country: NDArray[np.int16], as_of: NDArray[np.datetime64], max_age_years: int) -> NDArray[np.intp]:
+        """``(n_contracts,)`` the flat index, into the tables of :meth:`usable_ratings`, of each
+        contract's rating: by buyer country (-1, unknown, reads the last row) and latest edition."""
+        first, totals, _, _ = self.usable_ratings(max_age_years)
+        column = np.maximum(self._edition_out_by(as_of) - (first - 1), 0)  # column 0: before the first edition
+        # Flat: country -1 gives a negative index, which reads the last row, as intended.
+        cell: NDArray[np.intp] = country.astype(np.intp) * totals.shape[1] + column
+        return cell
 
     @cached_property
     def _usable_by_age(self) -> dict[int, tuple[int, NDArray[np.float64], NDArray[np.int8], NDArray[np.int16]]]:
         return {}
 
-    def _usable_ratings(self, max_age_years: int) -> tuple[int, NDArray[np.float64], NDArray[np.int8], NDArray[np.int16]]:
+    def usable_ratings(self, max_age_years: int) -> tuple[int, NDArray[np.float64], NDArray[np.int8], NDArray[np.int16]]:
         """:meth:`governance_rating` as dense tables ``(n_countries + 1, columns)`` by country code
         and latest-edition year ``cap`` (column ``cap - first + 1``, column 0 for any year before
         the first edition, the last for 2200): total (NaN), status (-1) and edition (0) of the
@@ -424,10 +434,10 @@ class Reference:
         column = np.minimum(np.maximum(caps - first, 0), editions.shape[1] - 1)
         edition = editions[:, column]
         usable = (caps >= first) & (edition > 0) & (caps - edition <= max_age_years)
-        self._usable_by_age[max_age_years] = (
+        self._usable_by_age[max_age_years] = (  # C order: governance_cell indexes them flat
             first,
-            np.where(usable, totals[:, column], np.nan),
-            np.where(usable, statuses[:, column], UNKNOWN).astype(np.int8),
-            np.where(usable, edition, 0).astype(np.int16),
+            np.ascontiguousarray(np.where(usable, totals[:, column], np.nan)),
+            np.ascontiguousarray(np.where(usable, statuses[:, column], UNKNOWN), dtype=np.int8),
+            np.ascontiguousarray(np.where(usable, edition, 0), dtype=np.int16),
         )
         return self._usable_by_age[max_age_years]

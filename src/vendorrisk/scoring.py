@@ -276,22 +276,23 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
 
 
 @per_pack
-def _status_weights(pack: RulePack) -> tuple[Float, Float]:
-    """``(4,)`` governance weight by status code (F, PF, NF), NaN for an unknown status (code -1);
-    and ``(3, 1)`` the weight of an unknown rating per scenario (the assumption, 0, 1)."""
-    weights = pack.model.parameters.governance.status_weights
+def _governance_weights(pack: RulePack) -> tuple[Float, Float]:
+    """``G`` by rating, flat like the reference's rating tables (NaN: no usable rating): from the
+    FH total, or the status weight when there is no total (or the pack says so); and ``(3, 1)``
+    what an unknown rating counts per scenario (the assumption, 0, 1)."""
+    p = pack.model.parameters.governance
+    _, totals, statuses, _ = pack.reference.usable_ratings(p.max_age_years)
+    by_status = np.array([p.status_weights["F"], p.status_weights["PF"], p.status_weights["NF"], np.nan])[statuses]  # -1: NaN
+    weight = np.where(np.isnan(totals), by_status, 1.0 - np.maximum(totals, 0.0) / 100.0) if p.use_total else by_status
     unknown = np.array([[pack.model.assumptions.governance], [0.0], [1.0]])
-    return np.array([weights["F"], weights["PF"], weights["NF"], np.nan]), unknown
+    return weight.reshape(-1), unknown
 
 
 def _governance(features: Features, pack: RulePack) -> Float:
-    """``G`` for the three stacked scenarios: from the FH total (or the status when there is no
-    total); an unknown rating is the assumption at the point, 0 and 1 at the interval's ends."""
-    by_status, unknown = _status_weights(pack)
-    value = by_status[features.governance_status]
-    if pack.model.parameters.governance.use_total:
-        total = features.governance_total
-        value = np.where(np.isnan(total), value, 1.0 - np.maximum(total, 0.0) / 100.0)
+    """``G`` for the three stacked scenarios, looked up by rating; an unknown rating is the
+    assumption at the point, 0 and 1 at the interval's ends."""
+    weights, unknown = _governance_weights(pack)
+    value = weights.take(features.governance_cell)
     stacked: Float = np.where(np.isnan(value), unknown, value)  # (3, n)
     return stacked.reshape(-1)
 
