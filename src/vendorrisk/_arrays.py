@@ -27,6 +27,11 @@ def made(make: Callable[[int], NDArray[Any]], n: int) -> NDArray[Any]:
 _MADE: dict[tuple[Callable[[int], NDArray[Any]], int], NDArray[Any]] = {}
 
 
+def zero_codes(n: int) -> NDArray[np.int32]:
+    """``(n,)`` zeros: the codes of a :class:`Coded` column whose rows all hold its first text."""
+    return np.zeros(n, dtype=np.int32)
+
+
 def constant(value: float) -> NDArray[np.float64]:
     """A read-only 0-d array: ufuncs take it as it is, where a Python float is converted on every call."""
     array = np.array(value, dtype=np.float64)

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import Coded, hash_strings, made
+from vendorrisk._arrays import Coded, hash_strings, made, zero_codes
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
@@ -87,7 +87,7 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = 
 def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes | None]:
     """``warning`` column: a contract id already used earlier in the table is flagged."""
     if not isinstance(table, pa.Table):  # contracts given one by one from Python: nothing to compare
-        return Coded(made(_unflagged, n), ["", DUPLICATE_WARNING]), None
+        return Coded(made(zero_codes, n), ["", DUPLICATE_WARNING]), None
     flagged = np.zeros(n, dtype=bool)
     ids = None
     if n:
@@ -99,10 +99,6 @@ def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes 
         if hash_ids:
             ids = IdHashes(indices.astype(np.intp), hash_strings(encoded.dictionary.cast(pa.string())))
     return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING]), ids
-
-
-def _unflagged(n: int) -> NDArray[np.int32]:
-    return np.zeros(n, dtype=np.int32)
 
 
 def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
@@ -134,7 +130,7 @@ def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Ru
     columns["as_of"] = features.as_of
     edition = np.where(features.governance_edition > 0, features.governance_edition, np.nan)
     columns["governance_edition"] = np.where(invalid, np.nan, edition) if any_invalid else edition
-    columns["fingerprint"] = Coded(np.zeros(inputs.n, dtype=np.int32), [pack.fingerprint])
+    columns["fingerprint"] = Coded(made(zero_codes, inputs.n), [pack.fingerprint])
     columns["error"] = inputs.errors(invalid)
     return columns
 

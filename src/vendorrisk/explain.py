@@ -67,7 +67,7 @@ def reasons(scored: Scored, pack: RulePack) -> Coded:
     else:
         unique, inverse = distinct(ranked, axis=0)
     ids = [r.rule.id for r in pack.rules]
-    return Coded(inverse.reshape(-1), [";".join(ids[j] for j in row if j < n_rules) for row in unique])
+    return Coded(inverse.reshape(-1), [";".join(ids[j] for j in row if j < n_rules) for row in unique.tolist()])
 
 
 def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
@@ -77,7 +77,7 @@ def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     # One integer per contract: the governance status then each level, in base len(LEVELS).
     key = (features.governance_status.astype(np.int64) + 1) * len(LEVELS) ** len(VECTOR_METRICS) + _LEVEL_WEIGHTS @ levels
     if len(key) <= SMALL:
-        return Coded(np.arange(len(key)), [_vector_text(int(k)) for k in key])
+        return Coded(np.arange(len(key)), [_vector_text(k) for k in key.tolist()])
     # Keys are small (4 * 5**4): find the ones present by counting, not sorting.
     unique = np.flatnonzero(np.bincount(key, minlength=1))
     position = np.zeros(unique[-1] + 1 if len(unique) else 1, dtype=np.intp)

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from vendorrisk._arrays import SMALL, Coded, made
+from vendorrisk._arrays import SMALL, Coded, made, zero_codes
 from vendorrisk.reference import COUNTRY_INDEX, NO_LINK_CODE, UNKNOWN
 from vendorrisk.schema import (
     FALSE_WORDS,
@@ -66,10 +66,10 @@ class Inputs:
     def errors(self, invalid: NDArray[np.bool_] | None = None) -> Coded:
         """``(n_contracts,)`` the row's problems joined by ``"; "``, or ``""`` for a valid row
         (``invalid``: :meth:`invalid`, when the caller has it already)."""
+        if not self.problems:
+            return Coded(made(zero_codes, self.n), [""])
         codes = np.zeros(self.n, dtype=np.int32)
         texts = {"": 0}
-        if not self.problems:
-            return Coded(codes, list(texts))
         record = self.problems.get(RECORD)
         for row in np.flatnonzero(self.invalid() if invalid is None else invalid):
             if record is not None and record[row] >= 0:  # an unreadable record: its cells say nothing more
@@ -81,6 +81,8 @@ class Inputs:
 
     def invalid(self) -> NDArray[np.bool_]:
         """``(n_contracts,)`` True where the row has any problem."""
+        if not self.problems:
+            return _absent("known", self.n)  # all False
         mask = np.zeros(self.n, dtype=bool)
         for codes in self.problems.values():
             mask |= codes >= 0
