@@ -26,6 +26,7 @@ from vendorrisk._arrays import SMALL, Coded, made, zero_codes
 from vendorrisk.reference import COUNTRY_INDEX, NO_LINK_CODE, UNKNOWN
 from vendorrisk.schema import (
     FALSE_WORDS,
+    FIELD_BY_NAME,
     FIELDS,
     NO_LINK,
     PARSE_ERROR_COLUMN,
@@ -399,12 +400,12 @@ _FEW_VALUES: Final = frozenset(
 
 
 @functools.lru_cache(maxsize=8192)
-def _one_cell(spec: FieldSpec, cell: str | None) -> tuple[NDArray[Any], NDArray[np.bool_], list[str], _Collector]:
+def _one_cell(name: str, cell: str | None) -> tuple[NDArray[Any], NDArray[np.bool_], list[str], _Collector]:
     """:func:`_convert` of a column of one cell, as contracts scored one at a time from Python
     give: the same for the same text, so it is computed once per distinct text (read-only
     arrays, shared), as a table's columns are parsed once per distinct value."""
     errors = _Collector(1)
-    values, known, texts = _convert(spec, [cell], 1, errors)
+    values, known, texts = _convert(FIELD_BY_NAME[name], [cell], 1, errors)
     values.setflags(write=False)
     known.setflags(write=False)
     return values, known, texts, errors
@@ -436,7 +437,7 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             continue
         column: Column = table[name] if name in present else [None] * n
         if isinstance(column, list) and n == 1 and name in _FEW_VALUES and (column[0] is None or isinstance(column[0], str)):
-            columns[name], known[name], texts, problems = _one_cell(spec, column[0])
+            columns[name], known[name], texts, problems = _one_cell(name, column[0])
             if problems.problems:
                 errors.extend(problems)
         else:

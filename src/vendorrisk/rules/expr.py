@@ -42,6 +42,7 @@ from typing import Any, Final, Literal, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
+from vendorrisk._arrays import constant
 from vendorrisk.errors import ExpressionError
 from vendorrisk.schema import (
     FIELDS,
@@ -152,9 +153,7 @@ class _NumConst(_Num):
         self.direction = Direction.CONST
         self.nonneg = self.value >= 0
         self.nullable = False
-        # A 0-d array, not a NumPy scalar: ufuncs take it without converting it on each call.
-        self.scalar = np.array(self.value, dtype=np.float64)
-        self.scalar.setflags(write=False)
+        self.scalar = constant(self.value)  # a 0-d array: ufuncs take it without converting it on each call
 
     def __call__(self, env: Env) -> Column:
         return self.scalar  # type: ignore[return-value]  # set in __post_init__; broadcasts
@@ -350,7 +349,8 @@ class _CodeIn(_Leaf):
 
 @dataclass(slots=True)
 class _SetHas(_Leaf):
-    """``'category' in data_categories``: a bit test on the category bitmask (never unknown here)."""
+    """``'category' in data_categories``: a bit test on the category bitmask (never unknown here).
+    A :class:`Program` tests all the bits of one field in one operation."""
 
     name: str
     bit: int
