@@ -36,6 +36,7 @@ from vendorrisk.validate import Inputs, validate
 
 Rules = RulePack | str | os.PathLike[str] | None
 REQUIRED = tuple(spec.name for spec in FIELDS if spec.required)
+_CANONICAL = frozenset(CANONICAL_COLUMNS)
 
 
 Source: TypeAlias = "pa.Table | dict[str, list[Any]]"
@@ -184,7 +185,7 @@ def _row(item: Any) -> dict[str, Any]:
         return dict(item.to_row())
     if not isinstance(item, Mapping):
         raise InputError(f"cannot score a {type(item).__name__}: give a Contract or a mapping")
-    return {key: (to_cell(value) if key in CANONICAL_COLUMNS else value) for key, value in item.items()}
+    return {key: (to_cell(value) if key in _CANONICAL else value) for key, value in item.items()}
 
 
 def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None) -> pa.Table:

@@ -235,8 +235,8 @@ class Contract(BaseModel):
 def to_cell(value: object) -> str | None:
     """A value as the text a canonical CSV cell holds: ``true``/``false``, ISO dates,
     ``;``-joined sets, ``None`` for unknown. Rows of mixed Python types then make one column."""
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dt.date, dt.datetime)):
