@@ -47,6 +47,7 @@ from vendorrisk.validate import Inputs
 GATE_LEVEL: Final = {"warn": 1, "block": 2}
 POINT, LOW, HIGH = 0, 1, 2  # scenario codes of the stacked batch
 SCORE_DECIMALS: Final = 1
+_ZERO, _HUNDRED = (_arrays.constant(value) for value in (0.0, 100.0))
 Float = NDArray[np.float64]
 
 
@@ -103,8 +104,10 @@ def per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
     return get
 
 
-_CODED: Final = ("hosting", "operator", "service_type", "vendor_remote_access", "customer_held_keys", "audit_rights", "data_categories")
-_FLAGS: Final = slice(3, 6)  # the booleans among _CODED
+_ENUMS: Final = ("hosting", "operator", "service_type")
+_BOOLEANS: Final = ("vendor_remote_access", "customer_held_keys", "audit_rights")
+_CODED: Final = (*_ENUMS, *_BOOLEANS, "data_categories")  # filled as integer codes, in one array
+_FLAGS: Final = slice(len(_ENUMS), len(_ENUMS) + len(_BOOLEANS))
 
 
 @per_pack
@@ -139,7 +142,7 @@ def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     known = np.array([inputs.known[name] for name in _CODED])[:, None, :]
     stacked = np.where(known, given, codes).reshape(len(_CODED), -1)  # (n_coded, 3 * n): point, low, high
     filled = dict(zip(_CODED, stacked))
-    filled.update(zip(_CODED[_FLAGS], stacked[_FLAGS] == 1))
+    filled.update(zip(_BOOLEANS, stacked[_FLAGS] == 1))
     filled["records"] = np.where(inputs.known["records"], inputs.columns["records"], records).reshape(-1)
     return filled
 
@@ -407,16 +410,15 @@ def apply_rules(
     gate = np.maximum.reduce(shown * effects.gate, axis=0, initial=0)
     contribution = shown * (effects.points + base[point] * (effects.factor - 1.0) if effects.multiply else effects.points)
     for limits, bound in ((effects.caps, np.minimum), (effects.floors, np.maximum)):
-        before = score[point].copy() if limits else score
+        if not limits:
+            continue
+        before = score[point].copy()
         for j, limit in limits:  # a cap moves the score down to its limit (never up), a floor up
             moved = contribution[j]
             np.subtract(limit, before, out=moved, where=shown[j])
             bound(moved, _ZERO, out=moved)
             bound(score, limit, out=score, where=fired[j])
     return np.minimum(np.maximum(score, _ZERO), _HUNDRED), gate, shown.T, contribution.T
-
-
-_ZERO, _HUNDRED = (_arrays.constant(value) for value in (0.0, 100.0))
 
 
 @dataclass(frozen=True)
@@ -440,8 +442,8 @@ def _effects(pack: RulePack) -> _Effects:
     kinds = [compiled.rule.effect for compiled in pack.rules]
     warn_only = pack.model.gates.warn_only
     return _Effects(
-        factor=np.array([[e.factor if isinstance(e, Multiply) else 1.0] for e in kinds]).reshape(-1, 1),
-        points=np.array([[e.points if isinstance(e, Add) else 0.0] for e in kinds]).reshape(-1, 1),
+        factor=np.array([e.factor if isinstance(e, Multiply) else 1.0 for e in kinds]).reshape(-1, 1),
+        points=np.array([e.points if isinstance(e, Add) else 0.0 for e in kinds]).reshape(-1, 1),
         gate=np.array([(1 if warn_only else GATE_LEVEL[e.gate]) if isinstance(e, Gate) else 0 for e in kinds], dtype=np.int8).reshape(-1, 1),
         raises=np.array([compiled.rule.raises for compiled in pack.rules], dtype=bool).reshape(-1, 1),
         multiply=tuple(j for j, e in enumerate(kinds) if isinstance(e, Multiply)),
