@@ -263,6 +263,11 @@ class _Leaf(_Cond):
         """The test in its positive form, and whether this one is its negation."""
         return self, False
 
+    def comparison(self) -> tuple[type[ast.cmpop], str, float] | None:
+        """``(op, field, constant)`` when the test is ``field op constant`` on a column that is
+        never unknown or a number (NaN unknown), so a :class:`Program` can group it with others."""
+        return None
+
     def values(self, env: Env) -> tuple[Mask, Mask | None]:  # pragma: no cover - interface
         """The test's result where its inputs are known, and where they are unknown (None: never)."""
         raise NotImplementedError
@@ -297,7 +302,7 @@ class _NumCompare(_Leaf):
     key: object = None
 
     def __post_init__(self) -> None:
-        simple = self.field_against_constant()  # "x > 0" and "0 < x" are one test
+        simple = self.comparison()  # "x > 0" and "0 < x" are one test
         self.key = (simple[0].__name__, *simple[1:]) if simple else repr((self.op.__name__, self.left, self.right))
         self.nullable = self.left.nullable or self.right.nullable
         rising = self.left.direction | self.right.direction.flipped()  # true as left - right grows
@@ -308,8 +313,7 @@ class _NumCompare(_Leaf):
         else:
             self.direction = Direction.MIXED if rising else Direction.CONST
 
-    def field_against_constant(self) -> tuple[type[ast.cmpop], str, float] | None:
-        """``(op, field, constant)`` when the test reads ``field op constant`` (either way round)."""
+    def comparison(self) -> tuple[type[ast.cmpop], str, float] | None:  # either way round
         if isinstance(self.left, _NumField) and isinstance(self.right, _NumConst):
             return self.op, self.left.name, self.right.value
         if isinstance(self.left, _NumConst) and isinstance(self.right, _NumField):
@@ -338,6 +342,9 @@ class _CodeIn(_Leaf):
 
     def literal(self) -> tuple[_Leaf, bool]:
         return (_CodeIn(self.name, self.codes, False, self.direction, self.nullable), True) if self.negate else (self, False)
+
+    def comparison(self) -> tuple[type[ast.cmpop], str, float] | None:
+        return (ast.Eq, self.name, float(self.codes[0])) if len(self.codes) == 1 and not self.nullable and not self.negate else None
 
     def values(self, env: Env) -> tuple[Mask, Mask | None]:
         column = env[self.name]
@@ -382,6 +389,9 @@ class _Flag(_Leaf):
     def literal(self) -> tuple[_Leaf, bool]:
         return (self, False) if self.expect else (_Flag(self.name, True, self.direction.flipped()), True)
 
+    def comparison(self) -> tuple[type[ast.cmpop], str, float] | None:
+        return (ast.Eq, self.name, 1.0) if self.expect else None
+
     def values(self, env: Env) -> tuple[Mask, Mask | None]:
         return env[self.name], None
 
@@ -412,7 +422,8 @@ class _All(_Cond):
 # where it is *possible*. The rows are, in order: true, false, each distinct test; the
 # negations of all those (``not`` swaps sure and possible); then the ``and``/``or`` nodes of
 # the conditions in negation normal form, level by level. Tests of the form ``field op
-# constant`` are computed one array operation per operator, category tests one per field, and
+# constant`` (numbers, and codes and booleans that are never unknown) are computed one array
+# operation per operator, category tests one per field, and
 # each level of nodes is one gather and one reduction, so a pack's conditions cost a few dozen
 # array calls whatever their number, and none is computed twice.
 
@@ -463,7 +474,7 @@ class Program:
         bit_tests: dict[str, list[tuple[int, object]]] = {}
         singles: list[_Leaf] = []
         for key, leaf in leaves.items():
-            simple = leaf.field_against_constant() if isinstance(leaf, _NumCompare) else None
+            simple = leaf.comparison()
             if simple is not None:
                 op, name, constant = simple
                 compares.setdefault((op, leaf.nullable), []).append((name, constant, key))
