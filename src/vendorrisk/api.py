@@ -88,7 +88,7 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = 
 def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes | None]:
     """``warning`` column: a contract id already used earlier in the table is flagged."""
     if not isinstance(table, pa.Table):  # contracts given one by one from Python: nothing to compare
-        return Coded(made(zero_codes, n), ["", DUPLICATE_WARNING]), None
+        return warning_column(made(zero_codes, n)), None
     flagged = np.zeros(n, dtype=bool)
     ids = None
     if n:
@@ -99,7 +99,12 @@ def _duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes 
         flagged[first] = False
         if hash_ids:
             ids = IdHashes(indices.astype(np.intp), hash_strings(encoded.dictionary.cast(pa.string())))
-    return Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING]), ids
+    return warning_column(flagged), ids
+
+
+def warning_column(flagged: NDArray[np.bool_] | NDArray[np.int32]) -> Coded:
+    """The ``warning`` column: the duplicate warning where ``flagged`` (true or 1), empty elsewhere."""
+    return Coded(flagged.astype(np.int32, copy=False), ["", DUPLICATE_WARNING])
 
 
 def _output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
@@ -208,11 +213,7 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     >>> out.column("band")[0].as_py() in ("low", "medium", "high", "critical")
     True
     """
-    return _score_arrow(to_arrow(table), _pack(rules), _date(as_of))
-
-
-def _score_arrow(arrow: pa.Table, pack: RulePack, as_of: dt.date | None) -> pa.Table:
-    return _scored(arrow, pack, as_of)[0]
+    return _scored(to_arrow(table), _pack(rules), _date(as_of))[0]
 
 
 def _scored(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, hash_ids: bool = False) -> tuple[pa.Table, IdHashes | None]:

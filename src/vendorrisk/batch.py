@@ -24,9 +24,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vendorrisk._arrays import Coded, SeenHashes
-from vendorrisk.api import IdHashes, Rules, _pack, _scored
-from vendorrisk.schema import CANONICAL_COLUMNS, DUPLICATE_WARNING
+from vendorrisk._arrays import SeenHashes
+from vendorrisk.api import IdHashes, Rules, _pack, _scored, warning_column
+from vendorrisk.schema import CANONICAL_COLUMNS
 from vendorrisk.validate import RECORD
 
 QUEUE_DEPTH: Final = 2
@@ -190,5 +190,5 @@ def flag_repeats(scored: pa.Table, ids: IdHashes, seen: SeenHashes) -> pa.Table:
     if not earlier.any():
         return scored
     flagged = earlier | pc.not_equal(scored.column("warning"), "").to_numpy(zero_copy_only=False)
-    warning = Coded(np.where(flagged, 1, 0), ["", DUPLICATE_WARNING]).to_arrow()
+    warning = warning_column(flagged).to_arrow()
     return scored.set_column(scored.schema.get_field_index("warning"), scored.schema.field("warning"), warning)

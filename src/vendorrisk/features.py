@@ -25,7 +25,8 @@ LINK_KINDS = ("seat", "parent", "group", "shareholder", "financing")
 
 def link_kinds(reference: Reference) -> tuple[str, ...]:
     """The kind of each row of :attr:`Features.links` (one shareholder row per controlling state a vendor can have)."""
-    return ("seat", "parent", "group", *(["shareholder"] * reference.holders.shape[1]), "financing")
+    width = reference.holders.shape[1]
+    return tuple(kind for kind in LINK_KINDS for _ in range(width if kind == "shareholder" else 1))
 
 
 @dataclass(frozen=True)

@@ -534,15 +534,17 @@ def open_sink(target: str | Path | BinaryIO, *, format: str | None = None) -> Cs
     return CsvSink(target, delimiter=_default_delimiter(path))
 
 
+def _converted(table: pa.Table, matches: Callable[[pa.DataType], bool], convert: Callable[[Any], Any]) -> pa.Table:
+    """``table`` with ``convert`` applied to the columns whose type ``matches`` (names and metadata kept)."""
+    if not any(matches(column.type) for column in table.columns):
+        return table
+    columns = [convert(column) if matches(column.type) else column for column in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
+
+
 def _plain(table: pa.Table) -> pa.Table:
     """Dictionary columns as their values (the CSV writer does not take dictionaries)."""
-    if not any(pa.types.is_dictionary(column.type) for column in table.columns):
-        return table
-    columns = [
-        column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
-        for column in table.columns
-    ]
-    return pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
+    return _converted(table, pa.types.is_dictionary, lambda column: column.cast(column.type.value_type))
 
 
 def _is_formatted_once(kind: pa.DataType) -> bool:
@@ -564,11 +566,7 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _csv_cells(table: pa.Table) -> pa.Table:
     """Every column as text, ready for the CSV writer (dictionaries decoded, numbers formatted once)."""
-    table = _plain(table)
-    if not any(_is_formatted_once(column.type) for column in table.columns):
-        return table
-    columns = [_as_text(column) if _is_formatted_once(column.type) else column for column in table.columns]
-    return pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
+    return _converted(_plain(table), _is_formatted_once, _as_text)
 
 
 def _is_nested(kind: pa.DataType) -> bool:
@@ -577,10 +575,7 @@ def _is_nested(kind: pa.DataType) -> bool:
 
 def _flat(table: pa.Table) -> pa.Table:
     """Nested columns as JSON text, for CSV."""
-    if not any(_is_nested(column.type) for column in table.columns):
-        return table
-    columns = [_json_text(column) if _is_nested(column.type) else column for column in table.columns]
-    return pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
+    return _converted(table, _is_nested, _json_text)
 
 
 def _json_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:

@@ -389,11 +389,8 @@ class _Flag(_Leaf):
     def literal(self) -> tuple[_Leaf, bool]:
         return (self, False) if self.expect else (_Flag(self.name, True, self.direction.flipped()), True)
 
-    def comparison(self) -> tuple[type[ast.cmpop], str, float] | None:
+    def comparison(self) -> tuple[type[ast.cmpop], str, float] | None:  # a program tests it as ``field == 1``
         return (ast.Eq, self.name, 1.0) if self.expect else None
-
-    def values(self, env: Env) -> tuple[Mask, Mask | None]:
-        return env[self.name], None
 
 
 @dataclass(slots=True)
