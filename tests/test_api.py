@@ -333,3 +333,17 @@ def test_explain_lists_the_fired_rules_in_the_order_of_reasons() -> None:
     text = result.explain()
     positions = [text.index(f"- {rule_id} [") for rule_id in result.reasons]
     assert len(result.reasons) >= 2 and positions == sorted(positions)
+
+
+def test_every_dictionary_of_a_small_table_holds_each_text_once() -> None:
+    """Small batches keep a text per row inside the engine; the Arrow output must not (pandas
+    refuses a dictionary with repeats, so ``score_table(rows).to_pandas()`` would fail)."""
+    table = vendorrisk.score_table([GOOD, {**GOOD, "contract_id": "G-3"}, OTHER, {**GOOD, "buyer_country": "XX"}])
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):
+            for chunk in column.chunks:
+                texts = chunk.dictionary.to_pylist()
+                assert len(set(texts)) == len(texts), name
+    frame = table.to_pandas()
+    assert frame["reasons"].astype(object).fillna("").tolist() == [row["reasons"] or "" for row in table.to_pylist()]

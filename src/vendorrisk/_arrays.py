@@ -75,11 +75,22 @@ class Coded:
         return Coded(np.where(null, -1, self.codes), self.texts)
 
     def to_arrow(self) -> Any:
+        """A dictionary array whose dictionary holds each text once.
+
+        Small batches keep one text per row, repeats and all (:func:`distinct`); Arrow allows a
+        dictionary with repeated values, but pandas refuses to make a categorical of one.
+        """
         import pyarrow as pa
 
+        texts, codes = self.texts, self.codes
+        first = dict.fromkeys(texts)
+        if len(first) < len(texts):
+            position = {text: index for index, text in enumerate(first)}
+            texts = list(first)
+            codes = np.array([position[text] for text in self.texts], dtype=np.int32)[np.maximum(codes, 0)]
         null = self.codes < 0
-        indices = pa.array(np.where(null, 0, self.codes), type=pa.int32(), mask=null if null.any() else None)
-        return pa.DictionaryArray.from_arrays(indices, pa.array(self.texts or [""], type=pa.string()))
+        indices = pa.array(np.where(null, 0, codes), type=pa.int32(), mask=null if null.any() else None)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(texts or [""], type=pa.string()))
 
 
 _GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)

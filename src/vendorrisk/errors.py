@@ -40,6 +40,21 @@ class ExpressionError(VendorRiskError, ValueError):
     """A rule condition is not allowed or does not type-check (raised at pack load, never at scoring)."""
 
 
+class DependencyError(VendorRiskError, ImportError):
+    """An optional library that the call needs is not installed; the message says how to install it.
+
+    Attributes
+    ----------
+    library : the missing library, e.g. ``polars``.
+    extra : the vendorrisk extra that installs it.
+    """
+
+    def __init__(self, library: str, *, extra: str) -> None:
+        self.library = library
+        self.extra = extra
+        super().__init__(f"{library} is not installed: pip install 'vendorrisk[{extra}]'")
+
+
 class InputError(VendorRiskError, ValueError):
     """The input as a whole cannot be read (missing file, missing required column, bad option).
 
