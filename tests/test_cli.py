@@ -11,13 +11,15 @@ import csv
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from vendorrisk.cli import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, main
+from vendorrisk.cli import EXIT_FAIL_ON, EXIT_INTERRUPTED, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, main
 from vendorrisk.rules.loader import load_rules
 from vendorrisk.schema import OUTPUT_COLUMNS
 
@@ -192,6 +194,39 @@ def test_missing_file_exits_2_with_a_clean_message(tmp_path: Path, capsys: pytes
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"vendorrisk: error: {missing}: no such file\n"
+
+
+def test_an_output_in_a_missing_folder_exits_2_before_scoring(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "no" / "such" / "out.csv"
+    assert main(["score", str(EXAMPLES), "-o", str(target)]) == EXIT_USAGE
+    assert capsys.readouterr().err == f"vendorrisk: error: {target}: cannot write it: no folder {str(target.parent)!r}\n"
+    assert not target.parent.exists()
+
+
+def test_an_output_that_is_a_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(EXAMPLES), "-o", str(tmp_path)]) == EXIT_USAGE
+    assert capsys.readouterr().err == f"vendorrisk: error: {tmp_path}: is a folder; give -o a file name\n"
+
+
+def test_the_summary_counts_one_row_in_the_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path / "one.csv", "contract_id,buyer_country\nA,PG\nA,Papua\n")
+    assert main(["score", str(source), "-o", str(tmp_path / "out.csv")]) == EXIT_INVALID_ROWS
+    err = capsys.readouterr().err
+    assert "vendorrisk: 1 row repeats an earlier contract_id" in err
+    assert "vendorrisk: 1 row invalid (problems by column: buyer_country 1)" in err
+
+
+def test_dash_as_output_is_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", str(EXAMPLES), "-o", "-", "-q"]) == EXIT_OK
+    assert len(parse(capsys.readouterr().out)) == 35
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_exits_2_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(EXAMPLES), "-o", "/dev/full", "-q"]) == EXIT_USAGE
+    assert capsys.readouterr().err == "vendorrisk: error: No space left on device\n"
 
 
 def test_missing_required_column_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -390,3 +425,23 @@ def test_subprocess_bad_pack_never_shows_a_traceback(name: str, tmp_path: Path) 
     assert result.returncode == EXIT_USAGE
     assert result.stderr.startswith(f"vendorrisk: error: {PACKS / 'invalid' / name}: ")
     assert result.stdout == ""
+
+
+def test_subprocess_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    source = tmp_path / "many.csv"
+    rows = "".join(f"C{i},PG,,Huawei,,,data_center,health;tax,{i},,vendor\n" for i in range(600_000))
+    source.write_text("contract_id,buyer_country,buyer_name,vendor_name,vendor_country,vendor_parent_country,"
+                      "service_type,data_categories,records,hosting,operator\n" + rows)
+    target = tmp_path / "out.csv"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "vendorrisk.cli", "score", str(source), "-o", str(target), "-q"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )
+    deadline = time.monotonic() + 60
+    while not target.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the output is created by the first write: scoring has started
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == EXIT_INTERRUPTED, err
+    assert err == "\nvendorrisk: interrupted; the output is incomplete\n"

@@ -26,6 +26,8 @@ EXIT_OK: Final = 0
 EXIT_FAIL_ON: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INVALID_ROWS: Final = 3
+EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+STDIO: Final = "-"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = commands.add_parser("score", help="score a file of contracts (CSV, Parquet or JSON Lines)")
     score.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
-    score.add_argument("-o", "--output", help="write the scores here (default: CSV on stdout)")
+    score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
     score.add_argument("--as-of", type=_date, help="read reference data as of this date for every row (default: each row's signed date)")
     score.add_argument("--fail-on", choices=BANDS, help="exit 1 when any contract reaches this band or above")
@@ -78,12 +80,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `vendorrisk score big.csv | head`
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # e.g. the output cannot be created, or the disk is full
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"vendorrisk: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nvendorrisk: interrupted; the output is incomplete", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _score(args: argparse.Namespace) -> int:
-    output_format = format_of(args.output, args.output_format)
-    if output_format == "parquet" and args.output is None:
+    output = None if args.output in (None, STDIO) else Path(args.output)
+    output_format = format_of(output, args.output_format)
+    if output_format == "parquet" and output is None:
         raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
+    if output is not None:
+        _check_writable(output)  # before scoring: a typo in -o should not cost the whole run
     mapping = load_mapping(args.map, args.map_file)
     batches = open_batches(args.input, format=args.format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
     progress = None
@@ -91,7 +103,7 @@ def _score(args: argparse.Namespace) -> int:
         # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
         size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
         progress = _Progress(size)
-    with open_sink(args.output or sys.stdout.buffer, format=output_format) as sink:
+    with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
         summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
     if progress is not None:
         progress.finish()
@@ -103,6 +115,15 @@ def _score(args: argparse.Namespace) -> int:
         print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it", file=sys.stderr)
         return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an output path that cannot be a file (the file itself is created on the first write)."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give -o a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"{path}: cannot write it: no folder {str(folder)!r}")
 
 
 class _Progress:
@@ -128,14 +149,18 @@ class _Progress:
 
 def _summary(path: str, summary: Summary, pack: RulePack) -> None:
     counts = ", ".join(f"{band} {summary.bands[band]}" for band in BANDS)
-    contracts = "1 contract" if summary.rows == 1 else f"{summary.rows} contracts"
-    print(f"vendorrisk: {path}: {contracts}; {counts}; invalid {summary.invalid}", file=sys.stderr)
+    print(f"vendorrisk: {path}: {_count(summary.rows, 'contract')}; {counts}; invalid {summary.invalid}", file=sys.stderr)
     print(f"vendorrisk: pack {pack.name} {pack.model.pack.version} {pack.fingerprint}", file=sys.stderr)
     if summary.duplicates:
-        print(f"vendorrisk: {summary.duplicates} rows repeat an earlier contract_id (scored; see the warning column)", file=sys.stderr)
+        repeat = "repeats" if summary.duplicates == 1 else "repeat"
+        print(f"vendorrisk: {_count(summary.duplicates, 'row')} {repeat} an earlier contract_id (scored; see the warning column)", file=sys.stderr)
     if summary.invalid:
         detail = ", ".join(f"{column} {count}" for column, count in summary.problems.most_common())
-        print(f"vendorrisk: {summary.invalid} rows invalid (problems by column: {detail}); see the error column", file=sys.stderr)
+        print(f"vendorrisk: {_count(summary.invalid, 'row')} invalid (problems by column: {detail}); see the error column", file=sys.stderr)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _sources(pack: RulePack) -> int:
