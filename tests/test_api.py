@@ -347,3 +347,27 @@ def test_every_dictionary_of_a_small_table_holds_each_text_once() -> None:
                 assert len(set(texts)) == len(texts), name
     frame = table.to_pandas()
     assert frame["reasons"].astype(object).fillna("").tolist() == [row["reasons"] or "" for row in table.to_pylist()]
+
+
+def test_nan_nat_and_pandas_na_are_unknown_like_an_empty_cell() -> None:
+    """A row taken from a DataFrame holds NaN, NaT or pandas.NA where the table has no value:
+    scored alone it must mean what the DataFrame means (unknown), not be an invalid row."""
+    import numpy as np
+    import pandas as pd
+
+    missing = {
+        "records": float("nan"), "value_usd": np.float32("nan"), "signed": pd.NaT,
+        "customer_held_keys": pd.NA, "vendor_remote_access": None, "audit_rights": np.nan,
+        "hosting": np.datetime64("NaT"),
+    }
+    absent = {key: value for key, value in GOOD.items() if key not in missing}
+    want = vendorrisk.score(absent, as_of=AS_OF)
+    got = vendorrisk.score({**absent, **missing}, as_of=AS_OF)
+    assert got.error == "" and (got.score, got.score_low, got.score_high, got.reasons) == (want.score, want.score_low, want.score_high, want.reasons)
+    frame = pd.DataFrame([{**GOOD, "records": None, "signed": None}, {**GOOD, "contract_id": "G-9"}])
+    frame["signed"] = pd.to_datetime(frame["signed"])
+    rows = frame.to_dict("records")
+    table = vendorrisk.score_table(frame, as_of=AS_OF)
+    for index, row in enumerate(rows):
+        alone = vendorrisk.score(row, as_of=AS_OF)
+        assert alone.error == "" and alone.score == table.column("score")[index].as_py()

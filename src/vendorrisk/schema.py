@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import enum
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Annotated, Final, Literal
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
@@ -234,9 +236,15 @@ class Contract(BaseModel):
 
 def to_cell(value: object) -> str | None:
     """A value as the text a canonical CSV cell holds: ``true``/``false``, ISO dates,
-    ``;``-joined sets, ``None`` for unknown. Rows of mixed Python types then make one column."""
+    ``;``-joined sets, ``None`` for unknown. Rows of mixed Python types then make one column.
+
+    NaN, NaT and pandas' ``NA`` are unknown, as an empty cell is: they are what a row taken
+    from a DataFrame (``df.to_dict("records")``) holds where the table has no value.
+    """
     if value is None or type(value) is str:
         return value
+    if _is_missing(value):
+        return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dt.date, dt.datetime)):
@@ -244,3 +252,18 @@ def to_cell(value: object) -> str | None:
     if isinstance(value, (set, frozenset, list, tuple)):
         return ";".join(sorted(str(item) for item in value))
     return str(value)
+
+
+_MISSING_TYPES: Final = frozenset({"NAType", "NaTType"})  # pandas.NA, pandas.NaT (pandas is not imported)
+
+
+def _is_missing(value: object) -> bool:
+    if isinstance(value, float):  # numpy's float64 too
+        return math.isnan(value)
+    if type(value).__name__ in _MISSING_TYPES:
+        return True
+    if isinstance(value, np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(value))
+    return False
