@@ -371,3 +371,21 @@ def test_nan_nat_and_pandas_na_are_unknown_like_an_empty_cell() -> None:
     for index, row in enumerate(rows):
         alone = vendorrisk.score(row, as_of=AS_OF)
         assert alone.error == "" and alone.score == table.column("score")[index].as_py()
+
+
+def test_typed_arrow_columns_read_as_the_parquet_reader_reads_them() -> None:
+    """A table given from Python takes the same column types as a Parquet file: a list of
+    categories, integers beyond float precision; a column that cannot be text is an InputError."""
+    listed = pa.table({
+        "contract_id": ["a", "b"], "buyer_country": ["PG", "PG"],
+        "data_categories": pa.array([["health", "tax"], None], pa.list_(pa.string())),
+        "records": pa.array([2**63, 5], pa.uint64()),
+    })
+    text = pa.table({
+        "contract_id": ["a", "b"], "buyer_country": ["PG", "PG"], "data_categories": ["health;tax", None],
+        "records": pa.array([float(2**63), 5.0]),
+    })
+    assert [_scored(r) for r in _rows(vendorrisk.score_table(listed))] == [_scored(r) for r in _rows(vendorrisk.score_table(text))]
+    binary = pa.table({"contract_id": ["a"], "buyer_country": ["PG"], "vendor_name": pa.array([b"\xff"], pa.binary())})
+    with pytest.raises(vendorrisk.InputError, match=r"^the table: Invalid UTF8 payload"):
+        vendorrisk.score_table(binary)

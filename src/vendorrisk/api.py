@@ -19,6 +19,7 @@ from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
 from vendorrisk.frames import Output, checked, frame_to_arrow, library_of, to_output
+from vendorrisk.io import readable
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import (
     BANDS,
@@ -161,7 +162,12 @@ def _to_arrow_columns(columns: Mapping[str, Any]) -> dict[str, pa.Array]:
 
 
 def to_arrow(data: Any) -> pa.Table:
-    """Turn an Arrow table, a pandas or polars DataFrame, or an iterable of mappings/Contracts into Arrow."""
+    """Turn an Arrow table, a pandas or polars DataFrame, or an iterable of mappings/Contracts into
+    Arrow, with typed canonical columns the validator reads (:func:`vendorrisk.io.readable`)."""
+    return readable(_arrow(data), "the table")
+
+
+def _arrow(data: Any) -> pa.Table:
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, pa.RecordBatch):

@@ -54,6 +54,7 @@ __all__ = [
     "read_csv_batches",
     "read_jsonl_batches",
     "read_parquet_batches",
+    "readable",
     "to_csv_text",
 ]
 
@@ -632,7 +633,7 @@ def _is_scalar_readable(kind: pa.DataType) -> bool:
     )
 
 
-def _canonical_converter(name: str, kind: pa.DataType, path: Path) -> Callable[[pa.Array], pa.Array] | None:
+def _canonical_converter(name: str, kind: pa.DataType, path: Path | str) -> Callable[[pa.Array], pa.Array] | None:
     """How a typed canonical column becomes one the validator reads; None when it already is one.
 
     A list (``data_categories`` as a list of categories) is joined with ``;``, as in CSV;
@@ -648,6 +649,24 @@ def _canonical_converter(name: str, kind: pa.DataType, path: Path) -> Callable[[
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
         raise InputError(f"{path}: column {name!r} is {kind}, which cannot be read as a contract field (use text)") from None
     return lambda array: array.cast(pa.string())
+
+
+def readable(table: pa.Table, source: str) -> pa.Table:
+    """``table`` with its typed canonical columns converted as the Parquet reader converts them
+    (a list of categories joined with ``;``, other unread types cast to text), for tables given
+    from Python. ``source`` names the table in an :class:`InputError`."""
+    converters = {
+        index: converter
+        for index, field in enumerate(table.schema)
+        if field.name in CANONICAL_COLUMNS and (converter := _canonical_converter(field.name, field.type, source)) is not None
+    }
+    if not converters:
+        return table
+    try:
+        columns = [converters[i](column) if i in converters else column for i, column in enumerate(table.columns)]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InputError(f"{source}: {exc}") from None
+    return pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(table.schema.metadata)
 
 
 def read_parquet_batches(

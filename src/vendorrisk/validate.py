@@ -264,7 +264,8 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
     if isinstance(column, pa.ChunkedArray) and (
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type)
     ):
-        values = column.cast(pa.float64()).to_numpy().astype(np.float64, copy=True)
+        # unsafe: an integer above 2**53 (a uint64 of records, say) rounds instead of failing
+        values = column.cast(pa.float64(), safe=False).to_numpy().astype(np.float64, copy=True)
     elif isinstance(column, list) or len(column) <= SMALL:  # a few cells: plain Python
         given = column if isinstance(column, list) else _as_strings(column).to_pylist()
         cells = [None if cell is None or not str(cell).strip() else str(cell) for cell in given]
