@@ -196,6 +196,20 @@ def test_missing_file_exits_2_with_a_clean_message(tmp_path: Path, capsys: pytes
     assert captured.err == f"vendorrisk: error: {missing}: no such file\n"
 
 
+@pytest.mark.parametrize(("header", "hint"), [
+    (" contract_id ,Buyer_Country", "; the columns ' contract_id ', 'Buyer_Country' look like them: rename them, or map them "
+                                   "(--map contract_id=' contract_id ' --map buyer_country='Buyer_Country')"),
+    ("Contract-ID,buyer_country", "; the column 'Contract-ID' looks like it: rename it, or map it (--map contract_id='Contract-ID')"),
+    ("contract_id;buyer_country", "; the only column is 'contract_id;buyer_country': are the fields separated by ';'? (--delimiter ';')"),
+    ("contract_id\tbuyer_country", "; the only column is 'contract_id\\tbuyer_country': are the fields separated by tab? (--delimiter tab)"),
+])
+def test_a_missing_required_column_points_at_its_likely_spelling(header: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path / "odd.csv", f"{header}\nA,PG\n")
+    assert main(["score", str(source), "-q"]) == EXIT_USAGE
+    missing = "'contract_id' column" if header.startswith("Contract-ID") else "'contract_id', 'buyer_country' columns"
+    assert capsys.readouterr().err == f"vendorrisk: error: the input has no {missing} (required){hint}\n"
+
+
 def test_an_output_in_a_missing_folder_exits_2_before_scoring(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "no" / "such" / "out.csv"
     assert main(["score", str(EXAMPLES), "-o", str(target)]) == EXIT_USAGE

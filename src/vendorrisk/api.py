@@ -31,13 +31,13 @@ from vendorrisk.schema import (
     OUTPUT_COLUMNS,
     PARSE_ERROR_COLUMN,
     Contract,
+    missing_required,
     to_cell,
 )
 from vendorrisk.scoring import Scored, score_batch
 from vendorrisk.validate import Inputs, validate
 
 Rules = RulePack | str | os.PathLike[str] | None
-REQUIRED = tuple(spec.name for spec in FIELDS if spec.required)
 _CANONICAL = frozenset(CANONICAL_COLUMNS)
 #: :func:`score_table` scores larger tables in slices of this many rows, a few at once: each
 #: slice's temporaries stay in the CPU caches and memory, and the slices use every core.
@@ -79,9 +79,9 @@ def _run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = 
     """
     # A table (a file) without a required column cannot be scored at all; one contract given
     # from Python without one is a contract with an error, like any other invalid row.
-    missing = [name for name in REQUIRED if name not in table.column_names] if isinstance(table, pa.Table) else []
-    if missing:
-        raise InputError(f"the input has no {', '.join(repr(m) for m in missing)} column (required)")
+    problem = missing_required([n for n in table.column_names if n != PARSE_ERROR_COLUMN]) if isinstance(table, pa.Table) else None
+    if problem:
+        raise InputError(f"the input has {problem}")
     inputs = validate(table)
     features = derive(inputs, pack, as_of)
     scored = score_batch(inputs, features, pack)

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from collections.abc import Sequence
 from typing import Annotated, Final, Literal
 
 import numpy as np
@@ -232,6 +233,48 @@ class Contract(BaseModel):
     def to_row(self) -> dict[str, str | None]:
         """The contract as a row of canonical text cells (``None`` for unknown)."""
         return {name: to_cell(getattr(self, name)) for name in CANONICAL_COLUMNS}
+
+
+REQUIRED: Final = tuple(spec.name for spec in FIELDS if spec.required)
+
+
+def missing_required(names: Sequence[str]) -> str | None:
+    """What a table whose columns are ``names`` lacks of the required columns, or None.
+
+    A column whose name differs from a required one only in case, spaces, hyphens or
+    underscores is pointed out, since it is most likely that column.
+
+    Examples
+    --------
+    >>> missing_required(["Contract ID", "buyer_country"])
+    "no 'contract_id' column (required); the column 'Contract ID' looks like it: rename it, or map it (--map contract_id='Contract ID')"
+    >>> missing_required(["contract_id;buyer_country"])
+    "no 'contract_id', 'buyer_country' columns (required); the only column is 'contract_id;buyer_country': are the fields separated by ';'? (--delimiter ';')"
+    """
+    missing = [name for name in REQUIRED if name not in names]
+    if not missing:
+        return None
+    problem = f"no {', '.join(map(repr, missing))} column{'s' if len(missing) > 1 else ''} (required)"
+    near = [(name, header) for name in missing for header in names if _loose(header) == name]
+    if near:
+        headers = ", ".join(repr(header) for _, header in near)
+        maps = " ".join(f"--map {name}={header!r}" for name, header in near)
+        one = len(near) == 1
+        problem += (
+            f"; the column{'' if one else 's'} {headers} look{'s' if one else ''} like {'it' if one else 'them'}: "
+            f"rename {'it' if one else 'them'}, or map {'it' if one else 'them'} ({maps})"
+        )
+    elif len(names) == 1 and (mark := next((m for m in _DELIMITERS if m in names[0]), None)):
+        shown = "tab" if mark == "\t" else repr(mark)
+        problem += f"; the only column is {names[0]!r}: are the fields separated by {shown}? (--delimiter {shown})"
+    return problem
+
+
+_DELIMITERS: Final = (";", "\t", "|", ",")
+
+
+def _loose(name: str) -> str:
+    return "_".join(name.strip().casefold().replace("-", " ").replace("_", " ").split())
 
 
 def to_cell(value: object) -> str | None:
