@@ -389,3 +389,10 @@ def test_typed_arrow_columns_read_as_the_parquet_reader_reads_them() -> None:
     binary = pa.table({"contract_id": ["a"], "buyer_country": ["PG"], "vendor_name": pa.array([b"\xff"], pa.binary())})
     with pytest.raises(vendorrisk.InputError, match=r"^the table: Invalid UTF8 payload"):
         vendorrisk.score_table(binary)
+
+
+def test_the_package_is_marked_as_typed() -> None:
+    """PEP 561: without ``py.typed`` a type checker ignores the annotations of an installed vendorrisk."""
+    from importlib import resources
+
+    assert resources.files("vendorrisk").joinpath("py.typed").is_file()

@@ -168,8 +168,10 @@ class SeenHashes:
         run = run[np.concatenate(([True], run[1:] != run[:-1]))] if len(run) else run
         while self.runs and len(self.runs[-1]) <= len(run):
             # no member of ``run`` is in an earlier run, so merging two sorted runs needs no de-duplication;
-            # the stable sort (timsort for integers) merges the two sorted halves in linear time
-            run = np.sort(np.concatenate([self.runs.pop(), run]), kind="stable")
+            # the stable sort (timsort for integers) merges the two sorted halves in linear time, and
+            # sorting in place keeps the largest merge at twice the set's size, not two and a half
+            run = np.concatenate([self.runs.pop(), run])
+            run.sort(kind="stable")
         if len(run):
             self.runs.append(run)
         return found

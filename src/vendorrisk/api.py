@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, overload
 
 import numpy as np
 import pyarrow as pa
@@ -26,7 +26,6 @@ from vendorrisk.schema import (
     CANONICAL_COLUMNS,
     DUPLICATE_WARNING,
     FACTORS,
-    FIELDS,
     GATES,
     OUTPUT_COLUMNS,
     PARSE_ERROR_COLUMN,
@@ -200,6 +199,10 @@ def _row(item: Any) -> dict[str, Any]:
     return {key: (to_cell(value) if key in _CANONICAL else value) for key, value in item.items()}
 
 
+@overload
+def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Literal["arrow"] = "arrow") -> pa.Table: ...
+@overload
+def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Literal["pandas", "polars"]) -> Any: ...
 def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Output = "arrow") -> Any:
     """Score every contract of a table; return the input columns followed by the output columns.
 
