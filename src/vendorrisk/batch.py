@@ -34,6 +34,15 @@ QUEUE_DEPTH: Final = 2
 SCORERS: Final = max(1, min(4, os.cpu_count() or 1))
 _NAMED: Final = (*CANONICAL_COLUMNS, RECORD)  # what an error can name: a column, or the whole record
 _DONE: Final = object()
+#: A contract that reaches every stage of the engine, scored once while the first batches are
+#: read, so that the first batch does not wait for what runs only once: the pack's lookup
+#: tables, and pyarrow's first conversion to numpy (which imports pandas when it is installed).
+_WARM_UP: Final = {
+    "contract_id": "warm-up", "buyer_country": "PG", "vendor_name": "Huawei", "vendor_country": "CN",
+    "vendor_parent_country": "CN", "service_type": "data_center", "data_categories": "identity;tax",
+    "records": "1000", "hosting": "in_country", "operator": "vendor", "vendor_remote_access": "true",
+    "customer_held_keys": "false", "audit_rights": "false", "financing_country": "CN", "signed": "2020-01-01",
+}
 
 
 @dataclass
@@ -165,6 +174,7 @@ def score_stream(
     writer.start()
     try:
         pack = _pack(rules)
+        _scored(pa.table({name: [value] for name, value in _WARM_UP.items()}), pack, as_of, True)
         with ThreadPoolExecutor(SCORERS, thread_name_prefix="vendorrisk-score") as scorers:
             pending: collections.deque[Future[tuple[pa.Table, IdHashes | None]]] = collections.deque()
             for batch in _take(inbox, reader):
