@@ -5,8 +5,8 @@
 Generates the file once (bench/generate.py), then runs, alternately and as separate processes:
 ``vendorrisk score FILE -o OUT``; a bare pyarrow ``read_csv`` + ``write_csv`` of the same file;
 and a plain-Python per-row loop (stdlib csv, the base formula only, no rules, no interval).
-Prints each one's median wall time and peak memory (from /usr/bin/time), and the ratios
-against the baselines. A third baseline shows the I/O floor of scoring: a pyarrow read of the
+Prints each one's median wall time, CPU time (user + system, all threads) and peak memory
+(from /usr/bin/time), and the ratios against the baselines. A third baseline shows the I/O floor of scoring: a pyarrow read of the
 input and a pyarrow write of vendorrisk's own output cells (loaded untimed from its output),
 so that ``vendorrisk / that`` is what scoring adds on top of reading and writing. Issue 4's target:
 vendorrisk <= 1.5 x the pyarrow baseline; peak memory <= 1 GB and flat as the file grows.
@@ -15,7 +15,9 @@ vendorrisk <= 1.5 x the pyarrow baseline; peak memory <= 1 GB and flat as the fi
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,18 +73,22 @@ with open(sys.argv[1], newline="") as src, open(sys.argv[2], "w", newline="") as
 TIME = Path("/usr/bin/time")
 
 
-def _run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory in MB (0 if /usr/bin/time is missing) of one child,
-    less the untimed seconds the child prints last on stdout, if it prints any."""
+def _run(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, all threads) and peak resident memory in MB (0
+    if /usr/bin/time is missing) of one child. A child that prints untimed seconds last on stdout
+    has them taken off its wall time, and its CPU time is NaN (it cannot be split)."""
     env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     timed = [str(TIME), "-f", "%M", *command] if TIME.exists() else command
     done = subprocess.run(timed, check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     peak = int(done.stderr.strip().splitlines()[-1]) / 1024 if TIME.exists() else 0.0
     printed = done.stdout.strip().splitlines()
     untimed = float(printed[-1]) if printed and _is_number(printed[-1]) else 0.0
-    return wall - untimed, peak
+    return wall - untimed, math.nan if untimed else cpu, peak
 
 
 def _is_number(text: str) -> bool:
@@ -116,18 +122,23 @@ def _bench(work: Path, args: argparse.Namespace) -> None:
     if args.plain_python:
         runs["plain-Python per-row loop"] = [sys.executable, "-c", PLAIN_PYTHON_BASELINE, str(source), str(work / "plain.csv")]
     walls: dict[str, list[float]] = {name: [] for name in runs}
+    cpus: dict[str, list[float]] = {name: [] for name in runs}
     peaks: dict[str, float] = {name: 0.0 for name in runs}
     for _ in range(args.repeat):
         for name, command in runs.items():  # alternate, so drifts in machine speed hit all alike
-            wall, peak = _run(command)
+            wall, cpu, peak = _run(command)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             peaks[name] = max(peaks[name], peak)
     engine = statistics.median(walls["vendorrisk score"])
     print(f"{args.rows:,} contracts, {size_mb:.0f} MB CSV, median of {args.repeat} whole-process runs")
-    print(f"{'what':28} {'seconds':>8} {'rows/s':>11} {'vendorrisk / this':>18}")  # ratio > 1: vendorrisk slower
+    # ratio > 1: vendorrisk slower. CPU seconds drift less with the machine's speed than wall time.
+    print(f"{'what':28} {'seconds':>8} {'rows/s':>11} {'vendorrisk / this':>18} {'CPU s':>7}")
     for name, samples in walls.items():
         median = statistics.median(samples)
-        print(f"{name:28} {median:8.2f} {args.rows / median:11,.0f} {engine / median:18.2f}")
+        cpu = statistics.median(cpus[name])
+        shown = "n/a" if math.isnan(cpu) else f"{cpu:.2f}"
+        print(f"{name:28} {median:8.2f} {args.rows / median:11,.0f} {engine / median:18.2f} {shown:>7}")
     for name, peak in peaks.items():
         print(f"peak memory {name}: {peak:.0f} MB")
 
