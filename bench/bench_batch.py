@@ -6,9 +6,10 @@ Generates the file once (bench/generate.py), then runs, alternately and as separ
 ``vendorrisk score FILE -o OUT``; a bare pyarrow ``read_csv`` + ``write_csv`` of the same file;
 and a plain-Python per-row loop (stdlib csv, the base formula only, no rules, no interval).
 Prints each one's median wall time, CPU time (user + system, all threads) and peak memory
-(from /usr/bin/time), and the ratios against the baselines. A third baseline shows the I/O floor of scoring: a pyarrow read of the
-input and a pyarrow write of vendorrisk's own output cells (loaded untimed from its output),
-so that ``vendorrisk / that`` is what scoring adds on top of reading and writing. Issue 4's target:
+(from /usr/bin/time), and the ratios against the baselines. A third baseline shows the I/O
+floor of scoring: a pyarrow read of the input and a pyarrow write of vendorrisk's own output
+cells (loaded untimed from its output), so that ``vendorrisk / that`` is what scoring adds on
+top of reading and writing. Issue 4's target:
 vendorrisk <= 1.5 x the pyarrow baseline; peak memory <= 1 GB and flat as the file grows.
 """
 

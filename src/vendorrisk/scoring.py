@@ -402,7 +402,7 @@ def apply_rules(
         fired = fired | (possible & open_end)
     # Multiply and add in a few passes over the fired matrix.
     score = base * np.where(fired, effects.factor, 1.0).prod(axis=0) if effects.multiply else base.copy()
-    if effects.add:  # einsum, not `@`: a float matmul goes to BLAS, whose idle threads spin on the other cores
+    if effects.add:  # einsum, not `@`: numpy sends a float matmul to BLAS, whose threads then spin on the other cores
         score += np.einsum("r,rn->n", effects.points[:, 0], fired)
     # Gates and contributions matter at the point only (rows [0, n / 3)).
     point = slice(0, n // 3)
