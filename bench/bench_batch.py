@@ -4,7 +4,8 @@
 
 Generates the file once (bench/generate.py), then runs, alternately and as separate processes:
 ``vendorrisk score FILE -o OUT``; a bare pyarrow ``read_csv`` + ``write_csv`` of the same file;
-and a plain-Python per-row loop (stdlib csv, the base formula only, no rules, no interval).
+and a plain-Python per-row loop (stdlib csv, the base formula only, no rules, no interval);
+with ``--compare SRC``, also ``vendorrisk score`` from another checkout's ``src``.
 Prints each one's median wall time, CPU time (user + system, all threads) and peak memory
 (from /usr/bin/time), and the ratios against the baselines. A third baseline shows the I/O
 floor of scoring: a pyarrow read of the input and a pyarrow write of vendorrisk's own output
@@ -74,11 +75,11 @@ with open(sys.argv[1], newline="") as src, open(sys.argv[2], "w", newline="") as
 TIME = Path("/usr/bin/time")
 
 
-def _run(command: list[str]) -> tuple[float, float, float]:
+def _run(command: list[str], src: Path = HERE.parent / "src") -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system, all threads) and peak resident memory in MB (0
     if /usr/bin/time is missing) of one child. A child that prints untimed seconds last on stdout
     has them taken off its wall time, and its CPU time is NaN (it cannot be split)."""
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    env = {**os.environ, "PYTHONPATH": str(src)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     timed = [str(TIME), "-f", "%M", *command] if TIME.exists() else command
@@ -105,6 +106,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--plain-python", action="store_true", help="also time the plain-Python loop (slow)")
+    parser.add_argument("--compare", type=Path, metavar="SRC", help="also time the vendorrisk in SRC (e.g. another checkout's src)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vendorrisk-bench-") as folder:
         _bench(Path(folder), args)
@@ -120,14 +122,17 @@ def _bench(work: Path, args: argparse.Namespace) -> None:
         # needs the output of the run above it: dicts keep their order
         "pyarrow read+write, output": [sys.executable, "-c", OUTPUT_IO_BASELINE, str(source), str(work / "out.csv"), str(work / "wide.csv")],
     }
+    if args.compare:  # the same command, with the other source first on PYTHONPATH
+        runs["vendorrisk score, --compare"] = runs["vendorrisk score"]
     if args.plain_python:
         runs["plain-Python per-row loop"] = [sys.executable, "-c", PLAIN_PYTHON_BASELINE, str(source), str(work / "plain.csv")]
+    sources = {name: args.compare.resolve() if name.endswith("--compare") else HERE.parent / "src" for name in runs}
     walls: dict[str, list[float]] = {name: [] for name in runs}
     cpus: dict[str, list[float]] = {name: [] for name in runs}
     peaks: dict[str, float] = {name: 0.0 for name in runs}
     for _ in range(args.repeat):
         for name, command in runs.items():  # alternate, so drifts in machine speed hit all alike
-            wall, cpu, peak = _run(command)
+            wall, cpu, peak = _run(command, sources[name])
             walls[name].append(wall)
             cpus[name].append(cpu)
             peaks[name] = max(peaks[name], peak)
