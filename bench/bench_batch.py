@@ -73,9 +73,10 @@ with open(sys.argv[1], newline="") as src, open(sys.argv[2], "w", newline="") as
 
 
 TIME = Path("/usr/bin/time")
+SRC = HERE.parent / "src"
 
 
-def _run(command: list[str], src: Path = HERE.parent / "src") -> tuple[float, float, float]:
+def _run(command: list[str], src: Path = SRC) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system, all threads) and peak resident memory in MB (0
     if /usr/bin/time is missing) of one child. A child that prints untimed seconds last on stdout
     has them taken off its wall time, and its CPU time is NaN (it cannot be split)."""
@@ -122,17 +123,18 @@ def _bench(work: Path, args: argparse.Namespace) -> None:
         # needs the output of the run above it: dicts keep their order
         "pyarrow read+write, output": [sys.executable, "-c", OUTPUT_IO_BASELINE, str(source), str(work / "out.csv"), str(work / "wide.csv")],
     }
-    if args.compare:  # the same command, with the other source first on PYTHONPATH
+    sources = dict.fromkeys(runs, SRC)
+    if args.compare:  # the same command, with the other source on PYTHONPATH
         runs["vendorrisk score, --compare"] = runs["vendorrisk score"]
+        sources["vendorrisk score, --compare"] = args.compare.resolve()
     if args.plain_python:
         runs["plain-Python per-row loop"] = [sys.executable, "-c", PLAIN_PYTHON_BASELINE, str(source), str(work / "plain.csv")]
-    sources = {name: args.compare.resolve() if name.endswith("--compare") else HERE.parent / "src" for name in runs}
     walls: dict[str, list[float]] = {name: [] for name in runs}
     cpus: dict[str, list[float]] = {name: [] for name in runs}
     peaks: dict[str, float] = {name: 0.0 for name in runs}
     for _ in range(args.repeat):
         for name, command in runs.items():  # alternate, so drifts in machine speed hit all alike
-            wall, cpu, peak = _run(command, sources[name])
+            wall, cpu, peak = _run(command, sources.get(name, SRC))
             walls[name].append(wall)
             cpus[name].append(cpu)
             peaks[name] = max(peaks[name], peak)

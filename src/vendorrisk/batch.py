@@ -174,7 +174,7 @@ def score_stream(
     writer.start()
     try:
         pack = _pack(rules)
-        _scored(pa.table({name: [value] for name, value in _WARM_UP.items()}), pack, as_of, True)
+        _scored(pa.table({name: [value] for name, value in _WARM_UP.items()}), pack, as_of)
         with ThreadPoolExecutor(SCORERS, thread_name_prefix="vendorrisk-score") as scorers:
             pending: collections.deque[Future[tuple[pa.Table, IdHashes | None]]] = collections.deque()
             for batch in _take(inbox, reader):

@@ -11,10 +11,10 @@ import csv
 import datetime as dt
 import enum
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from collections.abc import Sequence
 from typing import Annotated, Final, Literal
 
 import numpy as np
@@ -236,6 +236,7 @@ class Contract(BaseModel):
 
 
 REQUIRED: Final = tuple(spec.name for spec in FIELDS if spec.required)
+_DELIMITERS: Final = (";", "\t", "|", ",")  # what a one-column header may hold when the delimiter is wrong
 
 
 def missing_required(names: Sequence[str]) -> str | None:
@@ -268,9 +269,6 @@ def missing_required(names: Sequence[str]) -> str | None:
         shown = "tab" if mark == "\t" else repr(mark)
         problem += f"; the only column is {names[0]!r}: are the fields separated by {shown}? (--delimiter {shown})"
     return problem
-
-
-_DELIMITERS: Final = (";", "\t", "|", ",")
 
 
 def _loose(name: str) -> str:
