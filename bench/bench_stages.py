@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from vendorrisk import api
+from vendorrisk import engine
 from vendorrisk.features import derive
 from vendorrisk.io import open_batches
 from vendorrisk.rules.loader import load_rules
@@ -50,9 +50,9 @@ def main() -> None:
                 ("validate", lambda: state.update(inputs=validate(table))),
                 ("features", lambda: state.update(features=derive(state["inputs"], pack))),
                 ("engine", lambda: state.update(scored=score_batch(state["inputs"], state["features"], pack))),
-                ("output columns", lambda: state.update(columns=api._output_columns(state["inputs"], state["features"], state["scored"], pack))),
-                ("id hashes", lambda: state["columns"].__setitem__("warning", api._duplicates(table, table.num_rows, True)[0])),
-                ("arrow columns", lambda: api._to_arrow_columns(state["columns"])),
+                ("output columns", lambda: state.update(columns=engine.output_columns(state["inputs"], state["features"], state["scored"], pack))),
+                ("id hashes", lambda: state["columns"].__setitem__("warning", engine.duplicates(table, table.num_rows, True)[0])),
+                ("arrow columns", lambda: engine.to_arrow_columns(state["columns"])),
             ]
             for stage, step in steps:
                 start = time.perf_counter()

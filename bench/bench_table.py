@@ -5,7 +5,7 @@
 Each run is a separate process that reads FILE with ``pyarrow.csv.read_csv`` (untimed), then
 times one call: ``score_table(table)``, which scores a table of more than ``api.SLICE`` rows in
 slices on the stream's scoring threads, or the same pipeline in one pass over the whole table
-(``api._scored``, what ``score_table`` did before slicing). The two take turns; the bench prints
+(``engine.scored_table``, what ``score_table`` did before slicing). The two take turns; the bench prints
 the median seconds and the peak memory beyond the table just read (``ru_maxrss``). Generate
 FILE with ``bench/generate.py``.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CHILD = """
 import resource, sys, time, pyarrow.csv as c, vendorrisk
-from vendorrisk import api
+from vendorrisk import engine
 table = c.read_csv(sys.argv[1])
 pack = vendorrisk.load_rules()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -30,7 +30,7 @@ start = time.perf_counter()
 if sys.argv[2] == "slices":
     vendorrisk.score_table(table, pack)
 else:
-    api._scored(table, pack, None)
+    engine.scored_table(table, pack, None)
 seconds = time.perf_counter() - start
 print(seconds, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024, table.num_rows)
 """

@@ -403,7 +403,7 @@ def test_sources_with_a_bad_pack_exits_2(capsys: pytest.CaptureFixture[str]) -> 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     return subprocess.run(
-        [sys.executable, "-m", "vendorrisk.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
+        [sys.executable, "-m", "vendorrisk", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
     )
 
 
@@ -449,7 +449,7 @@ def test_subprocess_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None
     target = tmp_path / "out.csv"
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     child = subprocess.Popen(
-        [sys.executable, "-m", "vendorrisk.cli", "score", str(source), "-o", str(target), "-q"],
+        [sys.executable, "-m", "vendorrisk", "score", str(source), "-o", str(target), "-q"],
         stderr=subprocess.PIPE, text=True, env=env,
     )
     deadline = time.monotonic() + 60

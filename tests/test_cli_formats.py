@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import vendorrisk.cli
+import vendorrisk.cli.score
 from vendorrisk.cli import EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, main
 from vendorrisk.io import PARSE_ERROR_COLUMN, open_batches, open_sink
 from vendorrisk.schema import OUTPUT_COLUMNS
@@ -36,7 +36,7 @@ COMPARED = ("contract_id", "score", "band", "score_low", "score_high", "gate", "
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the command read tiny batches, so that every file splits into many."""
-    monkeypatch.setattr(vendorrisk.cli, "open_batches", functools.partial(open_batches, block_size=512, batch_rows=3))
+    monkeypatch.setattr(vendorrisk.cli.score, "open_batches", functools.partial(open_batches, block_size=512, batch_rows=3))
 
 
 def read_any(path: Path) -> list[dict[str, Any]]:
@@ -170,7 +170,7 @@ def test_parquet_to_stdout_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    return subprocess.run([sys.executable, "-m", "vendorrisk.cli", *args], capture_output=True, env=env, cwd=cwd, timeout=120, check=False)
+    return subprocess.run([sys.executable, "-m", "vendorrisk", *args], capture_output=True, env=env, cwd=cwd, timeout=120, check=False)
 
 
 def test_subprocess_stdout_formats(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vendorrisk._arrays import SeenHashes
-from vendorrisk.api import IdHashes, Rules, _pack, _scored, warning_column
+from vendorrisk.engine import IdHashes, Rules, pack_of, scored_table, warning_column
 from vendorrisk.schema import CANONICAL_COLUMNS
 from vendorrisk.validate import RECORD
 
@@ -173,13 +173,13 @@ def score_stream(
     reader.start()  # the first batches are read while the pack loads
     writer.start()
     try:
-        pack = _pack(rules)
-        _scored(pa.table({name: [value] for name, value in _WARM_UP.items()}), pack, as_of)
+        pack = pack_of(rules)
+        scored_table(pa.table({name: [value] for name, value in _WARM_UP.items()}), pack, as_of)
         with ThreadPoolExecutor(SCORERS, thread_name_prefix="vendorrisk-score") as scorers:
             pending: collections.deque[Future[tuple[pa.Table, IdHashes | None]]] = collections.deque()
             for batch in _take(inbox, reader):
                 assert isinstance(batch, pa.RecordBatch)
-                pending.append(scorers.submit(_scored, pa.Table.from_batches([batch]), pack, as_of, True))
+                pending.append(scorers.submit(scored_table, pa.Table.from_batches([batch]), pack, as_of, True))
                 if len(pending) > SCORERS:  # bounded: the oldest is finished before more are read
                     finish(pending.popleft())
             while pending:

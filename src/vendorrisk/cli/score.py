@@ -1,4 +1,4 @@
-"""The ``vendorrisk`` command. Parses argv, calls the library, renders; exit codes are decided here.
+"""``vendorrisk score``: score a file of contracts, write the scores, summarise on stderr.
 
 Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or rule-pack error;
 3 some rows invalid (the output is still complete and each bad row has its ``error``).
@@ -7,51 +7,26 @@ Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any
 
-from vendorrisk import __version__
 from vendorrisk.batch import Summary, score_stream
-from vendorrisk.errors import InputError, VendorRiskError
+from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
+from vendorrisk.errors import InputError
 from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import BANDS
 
-EXIT_OK: Final = 0
-EXIT_FAIL_ON: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INVALID_ROWS: Final = 3
-EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
-STDIO: Final = "-"
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="vendorrisk", description="Score sovereign-data exposure of procurement contracts.")
-    parser.add_argument("--version", action="version", version=f"vendorrisk {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def add(commands: Any) -> None:
     score = commands.add_parser("score", help="score a file of contracts (CSV, Parquet or JSON Lines)")
     score.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
     score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    score.add_argument("--as-of", type=_date, help="read reference data as of this date for every row (default: each row's signed date)")
+    score.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
     score.add_argument("--fail-on", choices=BANDS, help="exit 1 when any contract reaches this band or above")
     score.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
     score.add_argument("--output-format", choices=FORMATS, help="output format (default: from the -o extension, else csv)")
@@ -63,33 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")
     score.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
-    sources = commands.add_parser("sources", help="list the reference tables of a rule pack with their editions")
-    sources.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    return parser
+    score.set_defaults(run=run)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == "sources":
-            return _sources(load_rules(args.rules))
-        return _score(args)
-    except VendorRiskError as exc:
-        print(f"vendorrisk: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:  # e.g. `vendorrisk score big.csv | head`
-        sys.stderr.close()
-        return EXIT_OK
-    except OSError as exc:  # e.g. the output cannot be created, or the disk is full
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"vendorrisk: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("\nvendorrisk: interrupted; the output is incomplete", file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
-def _score(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     output = None if args.output in (None, STDIO) else Path(args.output)
     output_format = format_of(output, args.output_format)
     if output_format == "parquet" and output is None:
@@ -161,24 +113,3 @@ def _summary(path: str, summary: Summary, pack: RulePack) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _sources(pack: RulePack) -> int:
-    model = pack.model
-    print(f"pack {model.pack.name} {model.pack.version} ({pack.source})")
-    print(f"fingerprint {pack.fingerprint}")
-    for meta, count in (
-        (model.jurisdictions_meta, len(model.jurisdictions)),
-        (model.vendors_meta, len(model.vendors)),
-        (model.incidents_meta, len(model.incidents)),
-        (model.governance_meta, len(model.governance)),
-    ):
-        print(f"{meta.table}: {count} entries; edition {meta.edition}; published {meta.published}")
-        print(f"  source: {meta.source}")
-        if meta.attribution:
-            print(f"  attribution: {meta.attribution}")
-    return EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
