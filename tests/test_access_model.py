@@ -291,3 +291,22 @@ def test_methodology_lists_every_judgement_number_in_one_table() -> None:
     section = section[: section.index("\n## ")]
     listed = set(re.findall(r"^\| `([a-z_.]+)`", section, flags=re.MULTILINE))
     assert set(_judgement_entries()) <= listed, sorted(set(_judgement_entries()) - listed)
+
+
+def test_access_is_monotone_in_every_ordered_input_for_every_service() -> None:
+    """Over the whole grid of service type, operator, hosting and the three controls (one batch):
+    moving any ordered input one step towards risk never lowers access or the score."""
+    orders = {"operator": [o.value for o in Operator], "hosting": ["customer_premises", "in_country", "foreign"],
+              "vendor_remote_access": [False, True], "customer_held_keys": [True, False], "audit_rights": [True, False]}
+    grid = [dict(zip(("service_type", *orders), values)) for values in itertools.product([s.value for s in ServiceType], *orders.values())]
+    rows = [{**KNOWN, **cell, "vendor_country": "CN", "contract_id": str(i)} for i, cell in enumerate(grid)]
+    table = vendorrisk.score_table(rows, as_of=AS_OF)
+    by_cell = {tuple(cell.values()): (a, s) for cell, a, s in zip(grid, table.column("access").to_pylist(), table.column("score").to_pylist())}
+    names = ("service_type", *orders)
+    for cell, (access, score) in by_cell.items():
+        for at, name in enumerate(names[1:], start=1):
+            order = orders[name]
+            step = order.index(cell[at]) + 1
+            if step < len(order):
+                riskier = by_cell[(*cell[:at], order[step], *cell[at + 1:])]
+                assert riskier[0] >= access and riskier[1] >= score, (cell, name)
