@@ -83,6 +83,14 @@ def test_keys_never_raise_the_score_for_any_service_and_operator() -> None:
         assert with_keys.access <= without.access and with_keys.score <= without.score, (service, operator)
 
 
+@pytest.mark.parametrize("operator", ["vendor", "joint"])
+def test_an_operating_vendor_reads_in_clear_whoever_holds_the_keys(operator: str) -> None:
+    """The 'reads in clear' finding does not vanish with customer-held keys when the vendor operates the system."""
+    result = _score(operator=operator, customer_held_keys=True, data_categories="tax;identity")
+    assert "vendor_can_read_sensitive_data_in_clear" in result.reasons
+    assert "vendor_can_read_sensitive_data_in_clear" not in _score(operator="customer", customer_held_keys=True).reasons
+
+
 def test_cloud_tax_platform_with_customer_keys_stays_above_low() -> None:
     """A US provider running a tax platform in clear is not made safe by the buyer's keys."""
     result = _score(vendor_country="US", customer_held_keys=True, operator="joint", data_categories="tax;financial;identity")
