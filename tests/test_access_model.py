@@ -318,3 +318,23 @@ def test_access_is_monotone_in_every_ordered_input_for_every_service() -> None:
             if step < len(order):
                 riskier = by_cell[(*cell[:at], order[step], *cell[at + 1:])]
                 assert riskier[0] >= access and riskier[1] >= score, (cell, name)
+
+
+def test_soft_top_is_the_identity_below_the_knee_then_rises_below_the_top() -> None:
+    """``soft(x, k, top)``: x up to k; above, strictly increasing, slope 1 at k, below top (the docstring's values)."""
+    import doctest
+
+    import numpy as np
+
+    from vendorrisk import scoring
+
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(scoring.soft_top, "soft_top", globs={"np": np, "soft_top": scoring.soft_top}):
+        runner.run(test, out=lambda text: None)
+    assert runner.summarize(verbose=False) == (0, 1)  # (failed, attempted)
+    x = np.array([0.0, 0.3, 0.8, 0.8 + 1e-6, 1.0, 1.5, 1.8, 50.0])
+    y = scoring.soft_top(x, 0.8, 1.0)
+    assert np.array_equal(y[:3], x[:3])
+    assert np.all(np.diff(y) > 0) and y[-1] <= 1.0 and y[-2] < 1.0
+    assert (y[3] - 0.8) / 1e-6 == pytest.approx(1.0, rel=1e-5)
+    assert y[4] == pytest.approx(0.8 + 0.2 * (1 - np.exp(-1.0)))

@@ -268,7 +268,7 @@ def soft_top(x: Float, knee: float, top: float) -> Float:
     Examples
     --------
     >>> soft_top(np.array([0.5, 0.8, 1.0, 1.5]), 0.8, 1.0).round(4).tolist()
-    [0.5, 0.8, 0.9264, 0.9918]
+    [0.5, 0.8, 0.9264, 0.994]
     """
     span = top - knee
     over = np.maximum(x - knee, 0.0)
