@@ -338,3 +338,9 @@ def test_soft_top_is_the_identity_below_the_knee_then_rises_below_the_top() -> N
     assert np.all(np.diff(y) > 0) and y[-1] <= 1.0 and y[-2] < 1.0
     assert (y[3] - 0.8) / 1e-6 == pytest.approx(1.0, rel=1e-5)
     assert y[4] == pytest.approx(0.8 + 0.2 * (1 - np.exp(-1.0)))
+
+
+def test_explain_names_the_privileged_path_where_it_sets_access() -> None:
+    text = _score(vendor_remote_access=False, **EDR).explain()
+    assert "privileged remote path (updates, telemetry, remote support) 0.80: it sets the access path" in text
+    assert "privileged remote path" not in _score().explain()
