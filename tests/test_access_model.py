@@ -276,6 +276,21 @@ def test_likelihood_stays_below_one_and_keeps_rising() -> None:
     assert weak.score < strong.score < 100.0
 
 
+def test_incidents_still_move_a_contract_past_the_knee(tmp_path: Path) -> None:
+    """The same saturated contract as of two dates ranks by its incident factor (under a clip at 1
+    the incident term was lost once compulsion alone reached it). Governance is switched off so
+    that only the incidents differ between the dates."""
+    path = tmp_path / "no_governance.toml"
+    path.write_text('[pack]\nname = "no-governance"\nextends = "default"\n[parameters.likelihood]\ngovernance_gain = 0.0\n', encoding="utf-8")
+    pack = vendorrisk.load_rules(path)
+    contract = {**KNOWN, **HIGH_RISK}
+    early, late = (vendorrisk.score(contract, rules=pack, as_of=day) for day in ("2015-06-01", "2024-06-01"))
+    assert early.factors["legal_reach"] * early.access >= 0.8  # past the knee on compulsion alone
+    assert early.factors["incidents"] != late.factors["incidents"]
+    assert (early.score < late.score) == (early.factors["incidents"] < late.factors["incidents"])
+    assert early.score != late.score
+
+
 # --- item 11: judgement numbers -------------------------------------------------------------------
 
 
