@@ -25,7 +25,7 @@ EXPECT = re.compile(r"^# expect: (?P<pattern>.+)$")
 # Conditions in the refused fixtures that would create this file in the working folder if run.
 SIDE_EFFECT_FILE = "vendorrisk_was_executed"
 
-# A contract that fires the default rule `compelled_vendor_operates_security_or_biometric_data`.
+# A contract that fires the default rule `compelled_vendor_operates_special_category_or_security_data`.
 BLOCKED_CONTRACT = {
     "contract_id": "T-BLOCK",
     "buyer_country": "PG",
@@ -198,7 +198,7 @@ def test_disabled_rule_no_longer_fires() -> None:
 def test_default_pack_blocks_the_compelled_vendor_contract() -> None:
     blocked = vendorrisk.score(BLOCKED_CONTRACT)
     controlled = vendorrisk.score(CONTROLLED_CONTRACT)
-    assert "compelled_vendor_operates_security_or_biometric_data" in blocked.reasons
+    assert "compelled_vendor_operates_special_category_or_security_data" in blocked.reasons
     assert blocked.gate == "block"
     assert controlled.gate == "pass"
 
@@ -207,7 +207,7 @@ def test_warn_only_turns_block_into_warn() -> None:
     path = DATA / "valid" / "warn_only_gates.toml"
     assert load_rules(path).model.gates.warn_only is True
     result = vendorrisk.score(BLOCKED_CONTRACT, rules=path)
-    assert "compelled_vendor_operates_security_or_biometric_data" in result.reasons
+    assert "compelled_vendor_operates_special_category_or_security_data" in result.reasons
     assert result.gate == "warn"
     assert vendorrisk.score(CONTROLLED_CONTRACT, rules=path).gate == "pass"
     table = vendorrisk.score_table([BLOCKED_CONTRACT, CONTROLLED_CONTRACT], rules=path)

@@ -18,13 +18,13 @@ ASSUMABLE = (
     "service_type", "data_categories", "records", "hosting", "operator",
     "vendor_remote_access", "customer_held_keys", "audit_rights",
 )
-# Every input known; US seat (0.60) keeps the 'compellable vendor' floor (>= 0.7) out of play,
-# so each control moves the score freely.
+# Every input known; an Australian seat (0.50) keeps the 'compellable vendor' floor (>= 0.6, the US
+# strength) and the gates out of play, so each control moves the score freely.
 BASE: dict[str, Any] = {
     "contract_id": "T-1",
     "buyer_country": "PG",
     "vendor_name": "Unlisted Cloud Ltd",  # named, not in the registry: no incidents, reach from vendor_country
-    "vendor_country": "US",
+    "vendor_country": "AU",
     "vendor_parent_country": "none",
     "service_type": "cloud_hosting",
     "data_categories": "health",
@@ -126,9 +126,9 @@ def test_first_huawei_incident_is_2014() -> None:
 
 def test_huawei_incidents_counted_only_once_public() -> None:
     """No Huawei incident is public as of 2012-01-01 (incidents 0); many are by 2024-06-01.
-    (Customer-held keys keep the likelihood below its clip at 1, so incidents can move the score.)"""
-    before = _score(as_of="2012-01-01", customer_held_keys=True, **HUAWEI)
-    after = _score(as_of="2024-06-01", customer_held_keys=True, **HUAWEI)
+    (Tax data keep the block gate for special-category data out of play, so the warn gate shows.)"""
+    before = _score(as_of="2012-01-01", customer_held_keys=True, data_categories="tax", **HUAWEI)
+    after = _score(as_of="2024-06-01", customer_held_keys=True, data_categories="tax", **HUAWEI)
     assert before.incidents == 0.0
     assert after.incidents > 0.5
     assert before.as_of == dt.date(2012, 1, 1) and after.as_of == dt.date(2024, 6, 1)
@@ -204,7 +204,7 @@ def test_point_score_follows_the_documented_formula() -> None:
         p.access.service_type["cloud_hosting"] * p.access.operator["vendor"] * p.access.hosting["foreign"]
         * p.access.vendor_remote_access.true * p.access.customer_held_keys.false * p.access.audit_rights.false
     )
-    c = _strength("US") * p.legal_reach.seat
+    c = _strength("AU") * p.legal_reach.seat
     g = 1 - _fh("PG")[1] / 100
     likelihood = min(1.0, a * (c * (1 + p.likelihood.governance_gain * g)))
     added = {compiled.rule.id: compiled.rule.effect.points for compiled in PACK.rules if compiled.rule.effect.kind == "add"}
@@ -253,11 +253,14 @@ BLOCKED = {"vendor_country": "CN", "data_categories": "biometric", "operator": "
 
 
 def test_compelled_vendor_operating_biometric_data_is_blocked() -> None:
+    """A vendor under a duty-to-assist law (>= 0.9) that operates biometric data is blocked, whoever
+    holds the keys (a vendor that operates the system processes the data in clear: EDPB use case 6)."""
     result = _score(**BLOCKED)
     assert result.gate == "block"
-    assert result.reasons[0] == "compelled_vendor_operates_security_or_biometric_data"
-    assert _score(**{**BLOCKED, "customer_held_keys": True}).gate == "pass"
-    assert _score(**{**BLOCKED, "vendor_country": "US"}).gate == "pass"
+    assert result.reasons[0] == "compelled_vendor_operates_special_category_or_security_data"
+    assert _score(**{**BLOCKED, "customer_held_keys": True}).gate == "block"
+    assert _score(**{**BLOCKED, "operator": "customer"}).gate == "pass"
+    assert _score(**{**BLOCKED, "vendor_country": "AU"}).gate == "pass"
 
 
 def test_warn_only_pack_turns_blocks_into_warnings(tmp_path: Path) -> None:
@@ -355,7 +358,7 @@ def test_vector_levels_start_at_the_pack_thresholds() -> None:
     expected = "NNLLMMHHCC"
     n = len(values)
     zero = np.zeros(n)
-    factors = Factors(zero, zero, values, values, values, values, zero, zero, zero, np.full(n, -1))
+    factors = Factors(zero, zero, values, values, values, zero, values, zero, zero, zero, np.full(n, -1))
     scored = Scored(factors, zero, zero, zero, np.zeros(n, np.int8), np.zeros(n, np.int8), np.zeros((n, 0), bool), np.zeros((n, 0)), {})
     features = SimpleNamespace(governance_status=np.array([-1, 0, 1, 2, 0, 1, 2, 0, 1, 2]))
     coded = vectors(scored, features, PACK)  # type: ignore[arg-type]

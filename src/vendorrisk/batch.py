@@ -53,13 +53,15 @@ class Summary:
     invalid: int = 0
     duplicates: int = 0
     bands: collections.Counter[str] = field(default_factory=collections.Counter)
+    gates: collections.Counter[str] = field(default_factory=collections.Counter)  # "pass", "warn", "block"
     problems: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def add(self, scored: pa.Table) -> None:
         self.rows += scored.num_rows
-        for entry in pc.value_counts(scored.column("band")).to_pylist():
-            if entry["values"] is not None:
-                self.bands[entry["values"]] += entry["counts"]
+        for counter, column in ((self.bands, "band"), (self.gates, "gate")):
+            for entry in pc.value_counts(scored.column(column)).to_pylist():
+                if entry["values"] is not None:
+                    counter[entry["values"]] += entry["counts"]
         self.duplicates += pc.sum(pc.not_equal(scored.column("warning"), "")).as_py() or 0
         error = scored.column("error")
         errors = pc.filter(error, pc.not_equal(error, ""))

@@ -214,6 +214,14 @@ def _access_text(row: int, inputs: Inputs, pack: RulePack) -> str:
     return ", ".join(parts)
 
 
+def _privileged_text(privileged: float, access: float) -> str:
+    """What the privileged remote path adds to the access line (nothing when the service has none)."""
+    if privileged <= 0.0:
+        return ""
+    share = "it sets the access path" if privileged >= access else "below the data path"
+    return f"; privileged remote path (updates, telemetry, remote support) {privileged:.2f}: {share}"
+
+
 def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, pack: RulePack) -> dict[str, object]:
     """The details :meth:`Result.explain` prints for one contract."""
     f = scored.factors
@@ -249,7 +257,7 @@ def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, p
         "likelihood": float(f.likelihood[row]),
         "base_score": float(f.base_score[row]),
         "reach_text": reach_text,
-        "access_text": _access_text(row, inputs, pack),
+        "access_text": _access_text(row, inputs, pack) + _privileged_text(float(f.privileged_path[row]), float(f.access[row])),
         "incident_text": (
             f"decayed, evidence-weighted sum {features.incident_sum[row]:.2f} of incidents public by the as-of date "
             f"(half-life {params.incidents.half_life_years:g} years)"

@@ -31,6 +31,8 @@ class ServiceType(enum.StrEnum):
     SOFTWARE = "software"
     HARDWARE = "hardware"
     CONSULTING = "consulting"
+    CLOUD_STORAGE = "cloud_storage"  # storage or backup only: the provider never processes the data in clear
+    SECURITY_SOFTWARE = "security_software"  # endpoint protection, EDR: privileged agents, cloud telemetry, vendor updates
 
 
 class DataCategory(enum.StrEnum):

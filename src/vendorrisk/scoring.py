@@ -7,12 +7,15 @@ The whole model, for one contract or millions, is numpy arithmetic on ``(n_contr
     V = v0 + (1 - v0) * min(1, log10(1 + r) / log10(1 + r_sat))   volume
     I = S * V                                                impact
     C = max over foreign links l of strength(l) * weight(kind_l)   legal reach
-    A = w_service * w_operator * w_hosting * w_remote * w_keys * w_audit   access path
+    A = max(w_service * w_operator * w_hosting * w_remote * w_keys * w_audit, P)   access path
+        (w_keys with customer-held keys: max(keys.true, in_clear[service], in_clear[operator]);
+         P = privileged[remote][service], the vendor's privileged remote path)
     H = 1 - exp(-sum_i g(grade_i) * 0.5 ** (age_i / half_life))     incidents
     G = 1 - max(FH total, 0) / 100   (or the status weight)            governance
-    L = clip(A * (C * (1 + g_G * G) + g_H * H), 0, 1)                likelihood
+    L = soft(A * (C * (1 + g_G * G) + g_H * H), k_L, 1)              likelihood
     base = 100 * I * L
-    score = clip(max(min(base * prod(m) + sum(a), min caps), max floors), 0, 100)
+    score = clip(max(min(soft(base * prod(m) + sum(a), k_S, 100), min caps), max floors), 0, 100)
+    soft(x, k, top) = x if x <= k else k + (top - k) * (1 - exp(-(x - k) / (top - k)))
 
 Every contract is evaluated three times in one stacked pass: with unknowns at the pack's
 assumption (the point score), at their least exposed value (``score_low``) and at their most
@@ -41,7 +44,7 @@ from vendorrisk.reference import NO_LINK_CODE, UNKNOWN
 from vendorrisk.rules.model import Add, Cap, Floor, Gate, Multiply, Parameters
 from vendorrisk.rules.expr import Program, program
 from vendorrisk.rules.loader import RulePack
-from vendorrisk.schema import FIELD_BY_NAME
+from vendorrisk.schema import FIELD_BY_NAME, Operator, ServiceType
 from vendorrisk.validate import Inputs
 
 GATE_LEVEL: Final = {"warn": 1, "block": 2}
@@ -60,6 +63,7 @@ class Factors:
     impact: Float
     legal_reach: Float
     access: Float
+    privileged_path: Float  # P, the privileged remote path's share of A (A >= P)
     incidents: Float
     governance: Float
     likelihood: Float
@@ -177,42 +181,99 @@ def _volume(records: Float, params: Parameters) -> Float:
     return volume
 
 
-_ACCESS_FIELDS: Final = ("service_type", "operator", "hosting", "vendor_remote_access", "customer_held_keys", "audit_rights")
+_ACCESS_FIELDS: Final = ("service_type", "operator", "hosting", "vendor_remote_access", "audit_rights")  # the product's plain factors
+
+
+def _by_code(spec_name: str, weights: list[float]) -> Float:
+    """A weight table by code: ``(n_values,)`` for an ordered field or a boolean (codes 0, 1),
+    ``(3, n_values + 1)`` by scenario for an unordered one (see :func:`_access_tables`)."""
+    table = np.array(weights)
+    if FIELD_BY_NAME[spec_name].risk_order is None:
+        table = np.array([[*table, np.nan], [*table, table.min()], [*table, table.max()]])
+    return table
 
 
 @per_pack
 def _access_tables(pack: RulePack) -> dict[str, Float]:
-    """Per access-path field, its weight by code (booleans: 0, 1).
+    """Per access-path table, its weight by code (booleans: 0, 1).
 
     Ordered fields and booleans are filled in every scenario, so one row serves all three. An
-    unordered field may stay unknown at the interval's ends: its table is ``(3, n_values + 1)``
-    by scenario (point, low, high) and code, the last column (code -1) holding the lowest weight
-    at the low end and the highest at the high end (at the point the assumption has filled it).
+    unordered field (``service_type``) may stay unknown at the interval's ends: its tables are
+    ``(3, n_values + 1)`` by scenario (point, low, high) and code, the last column (code -1)
+    holding the lowest weight at the low end and the highest at the high end (at the point the
+    assumption has filled it). Besides the fields of :data:`_ACCESS_FIELDS`: ``keys`` (false,
+    true), ``keys_in_clear_service`` and ``keys_in_clear_operator`` (the floor under the
+    customer-held-keys weight) and ``privileged_false`` / ``privileged_true`` (the privileged
+    path without and with vendor remote access), both by service type.
     """
     access = pack.model.parameters.access
+    services = FIELD_BY_NAME["service_type"].values
     tables: dict[str, Float] = {}
     for name in _ACCESS_FIELDS:
         spec = FIELD_BY_NAME[name]
-        if spec.kind == "bool":
-            weights = np.array([getattr(access, name).false, getattr(access, name).true])
-        else:
-            weights = np.array([getattr(access, name)[value] for value in spec.values])
-        if spec.risk_order is None:
-            weights = np.array([[*weights, np.nan], [*weights, weights.min()], [*weights, weights.max()]])
-        tables[name] = weights
+        table = getattr(access, name)
+        tables[name] = _by_code(name, [table.false, table.true] if spec.kind == "bool" else [table[v] for v in spec.values])
+    tables["keys"] = np.array([access.customer_held_keys.false, access.customer_held_keys.true])
+    tables["keys_in_clear_service"] = _by_code("service_type", [access.keys_in_clear.service_type[ServiceType(v)] for v in services])
+    operators = FIELD_BY_NAME["operator"].values
+    tables["keys_in_clear_operator"] = _by_code("operator", [access.keys_in_clear.operator[Operator(v)] for v in operators])
+    for remote, by_service in ((False, access.privileged.without_remote_access), (True, access.privileged.with_remote_access)):
+        tables[f"privileged_{str(remote).lower()}"] = _by_code("service_type", [by_service[ServiceType(v)] for v in services])
     return tables
 
 
-def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> Float:
-    """``A``: the product of the access-path weights, in the order of ``_ACCESS_FIELDS``."""
+def _weight(table: Float, codes: NDArray[Any], scenario: NDArray[np.intp]) -> Float:
+    """``table`` (see :func:`_access_tables`) read at each row's code (and scenario, for an unordered field)."""
+    codes = codes.view(np.int8) if codes.dtype == bool else codes  # a bool index would be a mask
+    weight: Float = table[scenario, codes] if table.ndim == 2 else table.take(codes)
+    return weight
+
+
+def _access(filled: dict[str, NDArray[Any]], pack: RulePack, scenario: NDArray[np.intp]) -> tuple[Float, Float]:
+    """``A = max(A_data, P)`` and ``P``.
+
+    ``A_data = w_service * w_operator * w_hosting * w_remote * w_keys * w_audit``, where
+    ``w_keys = max(keys.true, keys_in_clear.service_type[s], keys_in_clear.operator[o])`` when the
+    customer holds the keys (else ``keys.false``); ``P = privileged.with_remote_access[s]`` with
+    vendor remote access, else ``privileged.without_remote_access[s]``.
+    """
+    tables = _access_tables(pack)
     access: Float | None = None
-    for name, table in _access_tables(pack).items():
-        codes = filled[name]
-        codes = codes.view(np.int8) if codes.dtype == bool else codes  # a bool index would be a mask
-        weight = table[scenario, codes] if table.ndim == 2 else table.take(codes)
+    for name in _ACCESS_FIELDS:
+        weight = _weight(tables[name], filled[name], scenario)
         access = weight if access is None else np.multiply(access, weight, out=access)
     assert access is not None
-    return access
+    keys = filled["customer_held_keys"]
+    in_clear = np.maximum(
+        _weight(tables["keys_in_clear_service"], filled["service_type"], scenario),
+        _weight(tables["keys_in_clear_operator"], filled["operator"], scenario),
+    )
+    access *= np.where(keys, np.maximum(tables["keys"][1], in_clear), tables["keys"][0])
+    remote = filled["vendor_remote_access"]
+    privileged = np.where(
+        remote,
+        _weight(tables["privileged_true"], filled["service_type"], scenario),
+        _weight(tables["privileged_false"], filled["service_type"], scenario),
+    )
+    result: Float = np.maximum(access, privileged, out=access)
+    return result, privileged
+
+
+def soft_top(x: Float, knee: float, top: float) -> Float:
+    """``x`` below ``knee``; above it, ``knee + (top - knee) * (1 - exp(-(x - knee) / (top - knee)))``.
+
+    Continuous with slope 1 at the knee, strictly increasing and below ``top``: distinct values
+    above the knee stay distinct where a clip would tie them at ``top``.
+
+    Examples
+    --------
+    >>> soft_top(np.array([0.5, 0.8, 1.0, 1.5]), 0.8, 1.0).round(4).tolist()
+    [0.5, 0.8, 0.9264, 0.994]
+    """
+    span = top - knee
+    over = np.maximum(x - knee, 0.0)
+    result: Float = np.where(x > knee, knee + span * -np.expm1(-over / span), x)
+    return result
 
 
 @dataclass(frozen=True)
@@ -307,15 +368,16 @@ def factors(features: Features, pack: RulePack, filled: dict[str, NDArray[Any]],
     volume = _volume(filled["records"], params)
     impact = sensitivity * volume
     reach, reach_link = _legal_reach(features, pack)
-    access = _access(filled, pack, scenario)
+    access, privileged = _access(filled, pack, scenario)
     exposure = 1.0 - np.exp(-features.incident_sum)
     # No vendor named: its ledger is unknown, so the high end assumes the worst.
     incidents = np.concatenate([exposure, exposure, np.where(features.vendor_named, exposure, 1.0)])
     governance = _governance(features, pack)
     p = params.likelihood
-    likelihood = np.minimum(np.maximum(access * (reach * (1.0 + p.governance_gain * governance) + p.incident_gain * incidents), 0.0), 1.0)
+    raw = np.maximum(access * (reach * (1.0 + p.governance_gain * governance) + p.incident_gain * incidents), 0.0)
+    likelihood = soft_top(raw, params.saturation.likelihood_knee, 1.0)
     base = 100.0 * impact * likelihood
-    return Factors(sensitivity, volume, impact, reach, access, incidents, governance, likelihood, base, reach_link)
+    return Factors(sensitivity, volume, impact, reach, access, privileged, incidents, governance, likelihood, base, reach_link)
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -347,7 +409,7 @@ _DERIVED: Final[dict[str, Callable[[Inputs, Features, Factors, NDArray[np.intp],
         _three(features.governance_status) >= 0, _three(features.governance_status), np.array([UNKNOWN, 0, 2])[scenario]
     ).astype(np.int8),
 }
-_FACTOR_NAMES: Final = ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance", "likelihood", "base_score")
+_FACTOR_NAMES: Final = ("sensitivity", "volume", "impact", "legal_reach", "access", "privileged_path", "incidents", "governance", "likelihood", "base_score")
 
 
 @per_pack
@@ -385,8 +447,10 @@ def apply_rules(
 ) -> tuple[Float, NDArray[np.int8], NDArray[np.bool_], Float]:
     """Fire the rules and combine their effects with the base score.
 
-    Order: multiply, add, then caps, then floors (a floor wins over a cap: exposure is never
-    understated because a mitigation and a hard finding both apply), then clip to 0..100.
+    Order: multiply, add, soft saturation above ``saturation.score_knee`` (so scores near the top
+    stay distinct instead of clipping at 100), then caps, then floors (a floor wins over a cap:
+    exposure is never understated because a mitigation and a hard finding both apply), then clip
+    to 0..100.
 
     Returns the score of every row; then, for the point rows only (the first third), the gate
     level (0 pass, 1 warn, 2 block), the fired mask ``(n_contracts, n_rules)`` and each rule's
@@ -404,6 +468,10 @@ def apply_rules(
     score = base * np.where(fired, effects.factor, 1.0).prod(axis=0) if effects.multiply else base.copy()
     if effects.add:  # einsum, not `@`: numpy sends a float matmul to BLAS, whose threads then spin on the other cores
         score += np.einsum("r,rn->n", effects.points[:, 0], fired)
+    knee = pack.model.parameters.saturation.score_knee
+    over = score > knee  # few rows: soften those only
+    if over.any():
+        score[over] = soft_top(score[over], knee, 100.0)
     # Gates and contributions matter at the point only (rows [0, n / 3)).
     point = slice(0, n // 3)
     shown = fired[:, point]

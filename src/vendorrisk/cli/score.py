@@ -1,6 +1,7 @@
 """``vendorrisk score``: score a file of contracts, write the scores, summarise on stderr.
 
-Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or rule-pack error;
+Exit codes: 0 every row scored; 1 ``--fail-on`` reached (a contract in that band or above, a blocked
+contract at any band, a warned one from :data:`WARN_FAILS_FROM` down); 2 usage, input or rule-pack error;
 3 some rows invalid (the output is still complete and each bad row has its ``error``).
 """
 
@@ -10,7 +11,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
@@ -20,6 +21,10 @@ from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import BANDS
 
+#: A warned contract fails ``--fail-on`` at this band and below (a blocked one at every band): a
+#: gate is a verdict apart from the score, so a block must never pass a check the score alone passes.
+WARN_FAILS_FROM: Final = "high"
+
 
 def add(commands: Any) -> None:
     score = commands.add_parser("score", help="score a file of contracts (CSV, Parquet or JSON Lines)")
@@ -27,7 +32,10 @@ def add(commands: Any) -> None:
     score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
     score.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
-    score.add_argument("--fail-on", choices=BANDS, help="exit 1 when any contract reaches this band or above")
+    score.add_argument(
+        "--fail-on", choices=BANDS,
+        help=f"exit 1 when any contract reaches this band or above, is blocked by a gate, or (--fail-on {WARN_FAILS_FROM} or lower) is warned",
+    )
     score.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
     score.add_argument("--output-format", choices=FORMATS, help="output format (default: from the -o extension, else csv)")
     score.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
@@ -63,10 +71,23 @@ def run(args: argparse.Namespace) -> int:
         _summary(args.input, summary, load_rules(args.rules))  # loaded once already: from the cache
     if summary.invalid:
         return EXIT_INVALID_ROWS
-    if args.fail_on and any(summary.bands[band] for band in BANDS[BANDS.index(args.fail_on):]):
-        print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it", file=sys.stderr)
+    causes = _fail_on_causes(args.fail_on, summary) if args.fail_on else []
+    if causes:
+        print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it ({', '.join(causes)})", file=sys.stderr)
         return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _fail_on_causes(fail_on: str, summary: Summary) -> list[str]:
+    """What makes ``--fail-on fail_on`` fail: contracts in that band or above, blocked contracts
+    (at any band), warned contracts (when ``fail_on`` is :data:`WARN_FAILS_FROM` or lower)."""
+    reached = sum(summary.bands[band] for band in BANDS[BANDS.index(fail_on):])
+    counts = (
+        (reached, f"{fail_on} or above"),
+        (summary.gates["block"], "blocked"),
+        (summary.gates["warn"] if BANDS.index(fail_on) <= BANDS.index(WARN_FAILS_FROM) else 0, "warned"),
+    )
+    return [f"{count} {what}" for count, what in counts if count]
 
 
 def _check_writable(path: Path) -> None:
@@ -101,7 +122,8 @@ class _Progress:
 
 def _summary(path: str, summary: Summary, pack: RulePack) -> None:
     counts = ", ".join(f"{band} {summary.bands[band]}" for band in BANDS)
-    print(f"vendorrisk: {path}: {_count(summary.rows, 'contract')}; {counts}; invalid {summary.invalid}", file=sys.stderr)
+    gates = f"blocked {summary.gates['block']}, warned {summary.gates['warn']}"
+    print(f"vendorrisk: {path}: {_count(summary.rows, 'contract')}; {counts}; {gates}; invalid {summary.invalid}", file=sys.stderr)
     print(f"vendorrisk: pack {pack.name} {pack.model.pack.version} {pack.fingerprint}", file=sys.stderr)
     if summary.duplicates:
         repeat = "repeats" if summary.duplicates == 1 else "repeat"

@@ -124,7 +124,7 @@ def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
     fields["vendor"] = FieldType("vendor", tuple(vendor_names))
     fields["reach_country"] = FieldType("country", countries)
     fields["governance_status"] = FieldType("enum", GOVERNANCE_STATUSES, GOVERNANCE_STATUSES)
-    for factor in ("sensitivity", "volume", "impact", "legal_reach", "access", "incidents", "governance",
+    for factor in ("sensitivity", "volume", "impact", "legal_reach", "access", "privileged_path", "incidents", "governance",
                    "likelihood", "base_score"):
         fields[factor] = FieldType("number", increasing=True, nullable=False)
     return fields

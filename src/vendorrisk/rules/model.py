@@ -49,6 +49,41 @@ def _check_risk_order(field: str, weights: dict[str, float], order: tuple[object
         raise ValueError(f"{field} weights must not decrease with risk ({sequence})")
 
 
+#: Message when a ``judgement`` entry names nothing in its table.
+JUDGEMENT_UNKNOWN: Final = "judgement names {entry!r}, which is not a parameter of this table (parameters: {known})"
+
+
+class _Table(_Model):
+    """A parameter table: its numbers, the sources they come from (``references``), and which of
+    its numbers are judgement rather than taken from those sources (``judgement``: keys of the
+    table, or ``key.entry`` for one entry of a weight table, e.g. ``weights.education``)."""
+
+    references: list[str] = []
+    judgement: list[str] = []
+
+    @model_validator(mode="after")
+    def _judgement_names_parameters(self) -> Self:
+        known = [name for name in type(self).model_fields if name not in ("references", "judgement")]
+        for entry in self.judgement:
+            key, _, item = entry.partition(".")
+            value = getattr(self, key, None) if key in known else None
+            if value is None or (item and not _has_entry(value, item)):
+                raise ValueError(JUDGEMENT_UNKNOWN.format(entry=entry, known=", ".join(known)))
+        return self
+
+
+def _has_entry(value: object, item: str) -> bool:
+    """Whether a weight table (a dict or a nested table) has the entry ``item`` (dotted for deeper ones)."""
+    head, _, rest = item.partition(".")
+    if isinstance(value, dict):
+        inner = value.get(head)
+    elif isinstance(value, BaseModel):
+        inner = getattr(value, head, None) if head in type(value).model_fields else None
+    else:
+        return False
+    return inner is not None and (not rest or _has_entry(inner, rest))
+
+
 class PackInfo(_Model):
     name: Annotated[str, Field(min_length=1)]
     version: str = "0"
@@ -56,13 +91,12 @@ class PackInfo(_Model):
     extends: str | None = None
 
 
-class Sensitivity(_Model):
+class Sensitivity(_Table):
     """``S = min(1, max_c w_c + linkage_bonus * (k - 1))``, k = categories with ``w_c >= linkage_threshold``."""
 
     weights: dict[DataCategory, UnitFloat]
     linkage_bonus: UnitFloat
     linkage_threshold: UnitFloat
-    references: list[str] = []
 
     @model_validator(mode="after")
     def _all_categories(self) -> Self:
@@ -72,15 +106,14 @@ class Sensitivity(_Model):
         return self
 
 
-class Volume(_Model):
+class Volume(_Table):
     """``V = floor + (1 - floor) * min(1, log10(1 + records) / log10(1 + saturation_records))``."""
 
     floor: UnitFloat
     saturation_records: Annotated[float, Field(gt=1.0, allow_inf_nan=False)]
-    references: list[str] = []
 
 
-class LegalReach(_Model):
+class LegalReach(_Table):
     """``C = max over foreign links l of strength(state_l) * link_weight(kind_l)``."""
 
     seat: UnitFloat
@@ -90,7 +123,6 @@ class LegalReach(_Model):
     control_single: UnitFloat = 0.24
     control_combined: UnitFloat = 0.39
     unassessed_strength: UnitFloat
-    references: list[str] = []
 
 
 class BoolWeights(_Model):
@@ -98,24 +130,68 @@ class BoolWeights(_Model):
     false: UnitFloat
 
 
-class Access(_Model):
-    """``A = service_type * operator * hosting * remote_access * keys * audit`` (each a weight 0..1)."""
+def _check_complete(name: str, table: dict[str, float], field: str) -> None:
+    """A weight table keyed by an enum field must give every value of that field."""
+    missing = sorted(set(FIELD_BY_NAME[field].values) - set(table))
+    if missing:
+        raise ValueError(f"{name} weights are missing for: {', '.join(missing)}")
+
+
+class KeysInClear(_Model):
+    """What customer-held keys weigh where the vendor processes the data in clear: by service type
+    and by operator; the larger applies (EDPB 01/2020 use case 6: no effective measure)."""
+
+    service_type: dict[ServiceType, UnitFloat]
+    operator: dict[Operator, UnitFloat]
+
+
+class Privileged(_Model):
+    """Strength of the vendor's privileged remote path (updates, telemetry, remote support) by
+    service type, with and without standing vendor remote access."""
+
+    with_remote_access: dict[ServiceType, UnitFloat]
+    without_remote_access: dict[ServiceType, UnitFloat]
+
+
+#: Message when customer-held keys would weigh more than vendor-held ones somewhere.
+KEYS_ABOVE_VENDOR_HELD: Final = "keys_in_clear.{table} weights must not exceed customer_held_keys.false ({limit:g}): {names}"
+#: Message when the privileged path is stronger without vendor remote access than with it.
+PRIVILEGED_NOT_MONOTONE: Final = "privileged.without_remote_access must not exceed privileged.with_remote_access: {names}"
+
+
+class Access(_Table):
+    """``A = max(A_data, P)``: ``A_data = service_type * operator * hosting * remote_access * keys * audit``
+    (each a weight 0..1; the keys weight where the keys are the customer's is
+    ``max(customer_held_keys.true, keys_in_clear.service_type[s], keys_in_clear.operator[o])``) and
+    ``P = privileged.with_remote_access[s]`` (or ``without_remote_access``), the privileged remote path."""
 
     service_type: dict[ServiceType, UnitFloat]
     operator: dict[Operator, UnitFloat]
     hosting: dict[Hosting, UnitFloat]
     vendor_remote_access: BoolWeights
     customer_held_keys: BoolWeights
+    keys_in_clear: KeysInClear
     audit_rights: BoolWeights
-    references: list[str] = []
+    privileged: Privileged
 
     @model_validator(mode="after")
     def _monotone(self) -> Self:
         for name in ("service_type", "operator", "hosting"):
-            table: dict[str, float] = getattr(self, name)
-            missing = sorted(set(FIELD_BY_NAME[name].values) - set(table))
-            if missing:
-                raise ValueError(f"{name} weights are missing for: {', '.join(missing)}")
+            _check_complete(name, getattr(self, name), name)
+        for name in ("service_type", "operator"):
+            _check_complete(f"keys_in_clear.{name}", getattr(self.keys_in_clear, name), name)
+        for name in ("with_remote_access", "without_remote_access"):
+            _check_complete(f"privileged.{name}", getattr(self.privileged, name), "service_type")
+        _check_risk_order("keys_in_clear.operator", {str(k): v for k, v in self.keys_in_clear.operator.items()}, FIELD_BY_NAME["operator"].risk_order or ())
+        limit = self.customer_held_keys.false
+        for name in ("service_type", "operator"):
+            above = sorted(key for key, weight in getattr(self.keys_in_clear, name).items() if weight > limit)
+            if above:
+                raise ValueError(KEYS_ABOVE_VENDOR_HELD.format(table=name, limit=limit, names=", ".join(above)))
+        p = self.privileged
+        above = sorted(key for key, weight in p.without_remote_access.items() if weight > p.with_remote_access[key])
+        if above:
+            raise ValueError(PRIVILEGED_NOT_MONOTONE.format(names=", ".join(above)))
         for name in ("operator", "hosting"):
             order = FIELD_BY_NAME[name].risk_order
             assert order is not None
@@ -128,12 +204,11 @@ class Access(_Model):
         return self
 
 
-class Incidents(_Model):
+class Incidents(_Table):
     """``H = 1 - exp(-sum_i grade_weight(i) * 0.5 ** (age_i / half_life))``."""
 
     grade_weights: dict[Grade, NonNegative]
     half_life_years: Positive
-    references: list[str] = []
 
     @model_validator(mode="after")
     def _all_grades(self) -> Self:
@@ -143,13 +218,12 @@ class Incidents(_Model):
         return self
 
 
-class Governance(_Model):
+class Governance(_Table):
     """``G = 1 - max(total, 0) / 100`` when Freedom House gives a score, else ``status_weights[status]``."""
 
     status_weights: dict[Literal["F", "PF", "NF"], UnitFloat]
     use_total: bool = True
     max_age_years: Annotated[int, Field(ge=0, le=100)] = 5
-    references: list[str] = []
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -160,12 +234,19 @@ class Governance(_Model):
         return self
 
 
-class Likelihood(_Model):
-    """``L = clip(A * (C * (1 + governance_gain * G) + incident_gain * H), 0, 1)``."""
+class Likelihood(_Table):
+    """``L = soft(A * (C * (1 + governance_gain * G) + incident_gain * H), saturation.likelihood_knee, 1)``."""
 
     governance_gain: NonNegative
     incident_gain: NonNegative
-    references: list[str] = []
+
+
+class Saturation(_Table):
+    """Where likelihood and score stop growing linearly and approach their top smoothly:
+    ``soft(x, k, top) = x`` for ``x <= k``, else ``k + (top - k) * (1 - exp(-(x - k) / (top - k)))``."""
+
+    likelihood_knee: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
+    score_knee: Annotated[float, Field(gt=0.0, lt=100.0, allow_inf_nan=False)]
 
 
 class Parameters(_Model):
@@ -176,6 +257,7 @@ class Parameters(_Model):
     incidents: Incidents
     governance: Governance
     likelihood: Likelihood
+    saturation: Saturation
 
 
 class Assumptions(_Model):
