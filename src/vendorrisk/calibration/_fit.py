@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 from scipy.optimize import minimize
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.isotonic import IsotonicRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from vendorrisk import __version__
@@ -70,7 +70,8 @@ TOO_FEW_OF_CLASS: Final = "only {n} contracts with {label!r} = {value}; calibrat
 FEW_LABELS_WARNING: Final = (
     "only {n} usable labels (fewer than {few}): the metrics are uncertain; each has a {coverage:.0%} bootstrap interval"
 )
-NOT_BINARY: Final = "the estimator calibrates a binary outcome; y has {n} classes"
+NOT_BINARY: Final = "Only binary classification is supported. The type of the target is {kind}."
+ONE_CLASS_IN_Y: Final = "y has one class: a calibration needs both outcomes"
 ISOTONIC_ONE_COLUMN: Final = "the isotonic method takes one column (the score); X has {n}"
 UNKNOWN_METHOD: Final = "unknown method {method!r}: use one of {methods}"
 RESERVED_LABEL: Final = "the label column cannot be {label!r}: that name is a contract or output column"
@@ -127,9 +128,12 @@ class Calibrator(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError(UNKNOWN_METHOD.format(method=self.method, methods=", ".join(METHODS)))
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
         check_classification_targets(y)
+        kind = type_of_target(y, input_name="y", raise_unknown=True)
+        if kind != "binary":
+            raise ValueError(NOT_BINARY.format(kind=kind))
         self.classes_, target = np.unique(y, return_inverse=True)
         if len(self.classes_) != 2:
-            raise ValueError(NOT_BINARY.format(n=len(self.classes_)))
+            raise ValueError(ONE_CLASS_IN_Y)
         outcome = target.astype(np.float64)
         if self.method == "isotonic":
             if X.shape[1] != 1:
@@ -148,7 +152,8 @@ class Calibrator(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: Any) -> NDArray[Any]:
         """``classes_[1]`` where its probability exceeds 0.5, else ``classes_[0]``."""
-        classes: NDArray[Any] = self.classes_[(self._probability(X) > 0.5).astype(np.intp)]
+        positive = self._probability(X) > 0.5  # checks that it is fitted before classes_ is read
+        classes: NDArray[Any] = self.classes_[positive.astype(np.intp)]
         return classes
 
     def _probability(self, X: Any) -> NDArray[np.float64]:
@@ -161,6 +166,9 @@ class Calibrator(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
+        # Monotone by construction: it cannot fit data whose outcome falls as an input rises (as
+        # scikit-learn's generic blobs may), so it does not promise a good accuracy on them.
+        tags.classifier_tags.poor_score = True
         return tags
 
     def parameters(self) -> IsotonicParameters | LogisticParameters:
@@ -410,7 +418,7 @@ def scalar_metrics(y: NDArray[np.float64], p: NDArray[np.float64], bins: int = R
     filled = counts > 0
     n, rate = len(y), float(y.mean())
     clipped = np.clip(p, CLIP, 1.0 - CLIP)
-    auc = float(roc_auc_score(y, p)) if 0.0 < rate < 1.0 else float("nan")
+    auc = _roc_auc(y, p) if 0.0 < rate < 1.0 else float("nan")
     return {
         "brier": float(np.mean((p - y) ** 2)),
         "reliability": float(np.sum(counts[filled] * (mean_p[filled] - observed[filled]) ** 2) / n),
@@ -420,6 +428,16 @@ def scalar_metrics(y: NDArray[np.float64], p: NDArray[np.float64], bins: int = R
         "ece": float(np.sum(counts[filled] * np.abs(mean_p[filled] - observed[filled])) / n),
         "roc_auc": auc,
     }
+
+
+def _roc_auc(y: NDArray[np.float64], p: NDArray[np.float64]) -> float:
+    """Mann-Whitney: ``(R+ - n+ (n+ + 1) / 2) / (n+ n-)`` with ``R+`` the sum of the positives' ranks of ``p``
+    (ties get their average rank, so a tied pair counts half)."""
+    positive = y == 1.0
+    n_pos = float(positive.sum())
+    n_neg = len(y) - n_pos
+    ranks = rankdata(p)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg))
 
 
 def _binned(y: NDArray[np.float64], p: NDArray[np.float64], bins: int) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
