@@ -442,6 +442,22 @@ def test_score_gives_the_same_probability_as_score_table(fitted: dict[str, Any],
     assert vendorrisk.score({"contract_id": "bad", "buyer_country": "XX"}, calibration=calibration).probability is None
 
 
+def test_applying_a_calibration_needs_neither_scikit_learn_nor_scipy(fitted: dict[str, Any], tmp_path: Path) -> None:
+    """Scoring with a calibration imports no scikit-learn (or scipy): an install without the ml extra can apply one."""
+    import subprocess
+
+    path = tmp_path / "calibration.json"
+    fitted["logistic"].calibration.save(path)
+    code = (
+        "import sys, vendorrisk\n"
+        f"t = vendorrisk.score_table([{{'contract_id': 'x', 'buyer_country': 'PG', 'vendor_name': 'Huawei'}}], calibration={str(path)!r})\n"
+        "assert t.column('probability')[0].as_py() is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 def test_a_calibration_of_the_wrong_type_is_refused() -> None:
     with pytest.raises(CalibrationError, match="calibration must be a Calibration or the path of its JSON file, not a dict"):
         vendorrisk.score_table([{"contract_id": "x", "buyer_country": "PG"}], calibration={})  # type: ignore[call-overload]
