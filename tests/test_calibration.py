@@ -366,6 +366,10 @@ def test_few_labels_warn_and_every_metric_gets_a_bootstrap_interval(labelled: pa
         for name, interval in model.intervals.items():
             assert interval.low <= interval.high, name
         assert model.intervals["brier"].low <= model.brier <= model.intervals["brier"].high
+    difference = metrics.calibrated.brier - metrics.uncalibrated.brier
+    assert metrics.brier_difference is not None
+    assert metrics.brier_difference.low <= difference <= metrics.brier_difference.high
+    assert metrics.brier_difference.high < 0  # 300 labels are enough to see that score/100 is miscalibrated here
 
 
 def test_labels_read_as_0_1_true_false_and_the_rest_is_reported() -> None:

@@ -377,6 +377,7 @@ def _out_of_fold(
 
 # --- metrics -------------------------------------------------------------------------------------
 
+_TAIL: Final = (1.0 - COVERAGE) / 2.0 * 100.0  # percent in each tail of a bootstrap interval
 _SCALARS: Final = ("brier", "reliability", "resolution", "uncertainty", "log_loss", "ece", "roc_auc")
 
 
@@ -391,7 +392,12 @@ def _metrics(
     few = len(y) < FEW_LABELS
     samples = _bootstrap_rows(len(y), seed) if few else []
     models = {name: _model_metrics(y, p, samples) for name, p in (("calibrated", calibrated), ("uncalibrated", baseline), ("base_rate", base_rate))}
-    return Metrics(folds=folds, bootstrap=len(samples), **models)
+    gain = None
+    if samples:  # paired: the same resampled contracts for both models
+        differences = [np.mean((calibrated[rows] - y[rows]) ** 2) - np.mean((baseline[rows] - y[rows]) ** 2) for rows in samples]
+        low, high = np.percentile(differences, [_TAIL, 100.0 - _TAIL])
+        gain = Interval(low=float(low), high=float(high))
+    return Metrics(folds=folds, bootstrap=len(samples), brier_difference=gain, **models)
 
 
 def _bootstrap_rows(n: int, seed: int) -> list[NDArray[np.intp]]:
@@ -465,8 +471,7 @@ def _model_metrics(y: NDArray[np.float64], p: NDArray[np.float64], samples: list
     intervals = None
     if samples:
         draws = np.array([[scalar_metrics(y[rows], p[rows])[name] for name in _SCALARS] for rows in samples])
-        tail = (1.0 - COVERAGE) / 2.0 * 100.0
-        low, high = np.nanpercentile(draws, [tail, 100.0 - tail], axis=0)
+        low, high = np.nanpercentile(draws, [_TAIL, 100.0 - _TAIL], axis=0)
         intervals = {name: Interval(low=float(low[j]), high=float(high[j])) for j, name in enumerate(_SCALARS)}
     return ModelMetrics(**values, bins=table, intervals=intervals)
 

@@ -102,8 +102,11 @@ def report(calibration: Calibration, source: str) -> str:
         lines.append(f"{title:<13}" + "".join(f"{_cell(model, field):>{width}}" for _, field in COLUMNS))
     calibrated, baseline = m.calibrated.brier, m.uncalibrated.brier
     verdict = "lowers" if calibrated < baseline else "does NOT lower"
+    paired = ""
+    if m.brier_difference is not None:
+        paired = f" Paired bootstrap 95% interval of the difference: [{m.brier_difference.low:+.4f}, {m.brier_difference.high:+.4f}]."
     lines += [
-        f"Calibration {verdict} the Brier score: {calibrated:.4f} against {baseline:.4f} for score / 100 and {m.base_rate.brier:.4f} for the base rate.",
+        f"Calibration {verdict} the Brier score: {calibrated:.4f} against {baseline:.4f} for score / 100 and {m.base_rate.brier:.4f} for the base rate.{paired}",
         "",
         "Reliability (calibrated, out of fold):",
         f"{'predicted in':<14}{'contracts':>10}{'mean predicted':>16}{'observed rate':>15}",
