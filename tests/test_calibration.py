@@ -130,6 +130,13 @@ def test_out_of_fold_predictions_are_not_fitted_on_their_own_rows(fitted: dict[s
     assert result.calibration.metrics.uncalibrated.brier == pytest.approx(np.mean((result.baseline - result.labels) ** 2))
 
 
+def test_a_scored_file_calibrates_like_the_unscored_one(labelled: pa.Table, fitted: dict[str, Any]) -> None:
+    """LABELLED may be scored already: it is scored again with the pack, with the same result."""
+    scored = vendorrisk.score_table(labelled)
+    assert "score" in scored.column_names
+    assert fit_calibration(scored, "outcome").calibration == fitted["isotonic"].calibration
+
+
 def test_the_same_data_and_seed_give_the_same_artefact(labelled: pa.Table, fitted: dict[str, Any]) -> None:
     again = fit_calibration(labelled, "outcome", method="logistic")
     assert again.calibration.to_json() == fitted["logistic"].calibration.to_json()
@@ -190,6 +197,15 @@ def test_raising_one_input_never_lowers_the_logistic_probability(
 def fitted_logistic(fitted: dict[str, Any]) -> Calibration:
     calibration: Calibration = fitted["logistic"].calibration
     return calibration
+
+
+@PROPERTY
+@given(st.floats(-10.0, 110.0), st.floats(-10.0, 110.0))
+def test_isotonic_probability_keeps_the_order_of_scores(fitted_isotonic: Calibration, a: float, b: float) -> None:
+    """A higher score never gets a lower isotonic probability (also outside the fitted range)."""
+    low, high = sorted((a, b))
+    p_low, p_high = fitted_isotonic.probability({"score": np.array([low, high])})
+    assert 0.0 <= p_low <= p_high <= 1.0
 
 
 _WORSENINGS = st.one_of(
