@@ -263,7 +263,7 @@ def test_the_estimator_and_the_artefact_agree_to_the_last_bit(labelled: pa.Table
     X = _artefact.design({name: scored.column(name).to_numpy(zero_copy_only=False) for name in INPUTS["logistic"]}, "logistic")
     y = scored.column("outcome").to_numpy()
     model = _fit.Calibrator("logistic").fit(X, y)
-    assert model.predict_proba(X)[:, 1].tobytes() == _artefact.predict(model.parameters(), X).tobytes()
+    assert model.predict_proba(X)[:, 1].tobytes() == _artefact.predict(model.artefact_parameters(), X).tobytes()
 
 
 def _document(fitted: dict[str, Any], method: str = "isotonic") -> dict[str, Any]:

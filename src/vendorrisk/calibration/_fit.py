@@ -171,7 +171,7 @@ class Calibrator(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         tags.classifier_tags.poor_score = True
         return tags
 
-    def parameters(self) -> IsotonicParameters | LogisticParameters:
+    def artefact_parameters(self) -> IsotonicParameters | LogisticParameters:
         """The fitted curve as artefact parameters (the logistic inputs named by :data:`INPUTS`)."""
         check_is_fitted(self)
         if self.method == "isotonic":
@@ -333,7 +333,7 @@ def fit_calibration(
         label=label,
         fingerprint=pack.fingerprint,
         vendorrisk_version=__version__,
-        parameters=final.parameters(),
+        parameters=final.artefact_parameters(),
         training=Training(
             rows=scored.num_rows,
             labelled=len(y),
