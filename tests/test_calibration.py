@@ -309,6 +309,39 @@ def test_a_malformed_artefact_is_refused_with_a_clear_message(fitted: dict[str, 
         load_calibration(path)
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_a_hostile_artefact_gives_a_calibration_error_or_a_valid_calibration(fitted: dict[str, Any], data: st.DataObject) -> None:
+    """Any JSON value put at any key path of a valid artefact (or any bytes) loads as a valid
+    calibration or raises CalibrationError: never another exception."""
+    method = data.draw(st.sampled_from(["isotonic", "logistic"]), label="method")
+    document = _document(fitted, method)
+    node: Any = document
+    while isinstance(node, (dict, list)) and node and data.draw(st.booleans(), label="deeper"):
+        key = data.draw(st.sampled_from(sorted(node) if isinstance(node, dict) else list(range(len(node)))), label="key")
+        if not isinstance(node[key], (dict, list)):
+            break
+        node = node[key]
+    if isinstance(node, dict) and node:
+        node[data.draw(st.sampled_from(sorted(node)), label="replaced")] = data.draw(_JSON, label="value")
+    elif isinstance(node, list) and node:
+        node[data.draw(st.integers(0, len(node) - 1), label="index")] = data.draw(_JSON, label="value")
+    texts = [json.dumps(document), data.draw(st.binary(max_size=64), label="bytes")]
+    for text in texts:
+        try:
+            calibration = parse_calibration(text)
+        except CalibrationError:
+            continue
+        assert calibration.probability({name: np.array([50.0 if name == "score" else 0.5]) for name in calibration.inputs}).shape == (1,)
+
+
 def test_a_negative_logistic_coefficient_is_refused(fitted: dict[str, Any]) -> None:
     document = _document(fitted, "logistic")
     document["parameters"]["coefficients"]["access"] = -0.5
