@@ -1,12 +1,13 @@
 """vendorrisk: score how exposed a public-procurement contract leaves a country's data to foreign-state access."""
 
 from vendorrisk.api import score, score_table
-from vendorrisk.errors import DependencyError, ExpressionError, InputError, PackError, VendorRiskError
+from vendorrisk.errors import CalibrationError, DependencyError, ExpressionError, InputError, PackError, VendorRiskError
 from vendorrisk.explain import Result
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import Contract, DataCategory, Hosting, Operator, ServiceType
 
 __all__ = [
+    "CalibrationError",
     "Contract",
     "DataCategory",
     "DependencyError",

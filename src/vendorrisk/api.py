@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal, TypeAlias, overload
 
 import numpy as np
 import pyarrow as pa
 
 from vendorrisk.batch import score_stream
+from vendorrisk.calibration import Calibration, calibration_of
 from vendorrisk.engine import Rules, Run, pack_of, scored_table
 from vendorrisk.engine import run as engine_run
 from vendorrisk.errors import InputError
@@ -23,6 +25,8 @@ from vendorrisk.schema import CANONICAL_COLUMNS, FACTORS, Contract, to_cell
 __all__ = ["Rules", "score", "score_table", "to_arrow"]
 
 _CANONICAL = frozenset(CANONICAL_COLUMNS)
+#: What ``calibration=`` takes: a fitted artefact, the path of its JSON file, or None.
+Calibrated: TypeAlias = "Calibration | str | os.PathLike[str] | None"
 #: :func:`score_table` scores larger tables in slices of this many rows, a few at once: each
 #: slice's temporaries stay in the CPU caches and memory, and the slices use every core.
 SLICE: Final = 65_536
@@ -68,10 +72,10 @@ def _row(item: Any) -> dict[str, Any]:
 
 
 @overload
-def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Literal["arrow"] = "arrow") -> pa.Table: ...
+def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Literal["arrow"] = "arrow", calibration: Calibrated = None) -> pa.Table: ...
 @overload
-def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Literal["pandas", "polars"]) -> Any: ...
-def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Output = "arrow") -> Any:
+def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Literal["pandas", "polars"], calibration: Calibrated = None) -> Any: ...
+def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = None, *, output: Output = "arrow", calibration: Calibrated = None) -> Any:
     """Score every contract of a table; return the input columns followed by the output columns.
 
     Parameters
@@ -82,6 +86,8 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     as_of : read reference data as of this date for every row (default: each row's ``signed``).
     output : ``"arrow"`` (a pyarrow.Table), ``"pandas"`` or ``"polars"`` (a DataFrame; see
         :func:`vendorrisk.frames.to_output`: a pandas result keeps the input DataFrame's index).
+    calibration : a :class:`~vendorrisk.calibration.Calibration` or the path of its JSON file: adds a
+        ``probability`` column (last); a warning if it was fitted with another pack.
 
     Every input row appears in the output, in order; an invalid row has empty scores and an
     ``error`` naming the column and the problem. Input columns named like an output column
@@ -97,12 +103,15 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     """
     checked(output)  # before any work: a typo should not cost a million rows of scoring
     arrow, pack, date = to_arrow(table), pack_of(rules), _date(as_of)
+    calibrated = calibration_of(calibration, pack.fingerprint)
     if arrow.num_rows <= SLICE:
         scored = scored_table(arrow, pack, date)[0]
     else:
         pieces: list[pa.Table] = []
         score_stream(_slices(arrow), pieces.append, pack, date)
         scored = pa.concat_tables(pieces)
+    if calibrated is not None:
+        scored = calibrated.add_to(scored)
     return to_output(scored, output, like=table)
 
 
@@ -121,8 +130,10 @@ def _date(value: dt.date | str | None) -> dt.date | None:
         raise InputError(f"as_of {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt.date | str | None = None) -> Result:
+def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt.date | str | None = None, *, calibration: Calibrated = None) -> Result:
     """Score one contract: a batch of one through the same engine as :func:`score_table`.
+
+    With a ``calibration`` (as for :func:`score_table`) the result has a ``probability``.
 
     Examples
     --------
@@ -134,15 +145,16 @@ def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt
     Contract PG-1: exposure ...
     """
     pack = pack_of(rules)
+    calibrated = calibration_of(calibration, pack.fingerprint)
     if not isinstance(contract, (Mapping, Contract)):
         raise InputError(f"cannot score a {type(contract).__name__}: give a Contract or a mapping")
     # One row from Python skips Arrow: the columns go to the same validator as lists of cells.
     row = {"contract_id": None, **_row(contract)}  # at least one column: a batch of exactly one
     run = engine_run({name: [value] for name, value in row.items()}, pack, _date(as_of))
-    return _result(run, 0, pack)
+    return _result(run, 0, pack, calibrated)
 
 
-def _result(run: Run, row: int, pack: RulePack) -> Result:
+def _result(run: Run, row: int, pack: RulePack, calibration: Calibration | None = None) -> Result:
     c = run.columns
     error = c["error"][row] or ""
     valid = not error
@@ -161,8 +173,16 @@ def _result(run: Run, row: int, pack: RulePack) -> Result:
         fingerprint=pack.fingerprint,
         as_of=None if np.isnat(as_of) else as_of.astype(dt.date),
         error=error,
+        probability=_probability(run, row, calibration) if valid else None,
         _describe=(lambda: describe_row(row, run.inputs, run.scored, run.features, pack)) if valid else None,
     )
+
+
+def _probability(run: Run, row: int, calibration: Calibration | None) -> float | None:
+    if calibration is None:
+        return None
+    one = {name: run.columns[name][row : row + 1] for name in calibration.inputs}
+    return float(calibration.probability(one)[0])
 
 
 def _contract_id(run: Run, row: int) -> str | None:

@@ -60,3 +60,19 @@ class InputError(VendorRiskError, ValueError):
 
     Row-level problems are never raised: they end up in the output's ``error`` column.
     """
+
+
+class CalibrationError(VendorRiskError, ValueError):
+    """A calibration cannot be fitted (too few labels, one class) or an artefact cannot be used
+    (malformed, hostile, or fitted with another rule pack under ``strict``).
+
+    Attributes
+    ----------
+    path : the artefact file, if the problem is in one.
+    problem : what is wrong.
+    """
+
+    def __init__(self, problem: str, *, path: Path | str | None = None) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}" if self.path else problem)

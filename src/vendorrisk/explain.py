@@ -109,7 +109,8 @@ class Result:
     """The score of one contract, with everything needed to explain it.
 
     ``score``, ``band``, ``score_low``, ``score_high`` and ``gate`` are ``None`` when the
-    contract is invalid; ``error`` then says which column and what is wrong.
+    contract is invalid; ``error`` then says which column and what is wrong. ``probability`` is
+    set when the contract was scored with a calibration.
     """
 
     contract_id: str | None
@@ -124,6 +125,8 @@ class Result:
     fingerprint: str
     as_of: dt.date | None
     error: str
+    #: The calibrated probability of the outcome (``score(..., calibration=...)``), else None.
+    probability: float | None = None
     _describe: Callable[[], dict[str, object]] | None = field(default=None, repr=False, compare=False)
 
     @cached_property

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Final
 
 from vendorrisk.batch import Summary, score_stream
+from vendorrisk.calibration import Calibration, load_calibration
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
 from vendorrisk.errors import InputError
 from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
@@ -45,6 +47,8 @@ def add(commands: Any) -> None:
         help="read the canonical column CANONICAL from the file's column HEADER (repeatable)",
     )
     score.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")
+    score.add_argument("--calibration", metavar="FILE", help="add a probability column from this artefact (vendorrisk calibrate)")
+    score.add_argument("--strict", action="store_true", help="with --calibration: an artefact fitted with another rule pack is an error, not a warning")
     score.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     score.set_defaults(run=run)
 
@@ -56,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
     if output is not None:
         _check_writable(output)  # before scoring: a typo in -o should not cost the whole run
+    calibration = _calibration(args)
     mapping = load_mapping(args.map, args.map_file)
     batches = open_batches(args.input, format=args.format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
     progress = None
@@ -64,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
         progress = _Progress(size)
     with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
-        summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
+        write = sink.write if calibration is None else (lambda table: sink.write(calibration.add_to(table)))
+        summary = score_stream(batches, write, args.rules, args.as_of, progress)  # loads the pack as reading starts
     if progress is not None:
         progress.finish()
     if not args.quiet:
@@ -88,6 +94,20 @@ def _fail_on_causes(fail_on: str, summary: Summary) -> list[str]:
         (summary.gates["warn"] if BANDS.index(fail_on) <= BANDS.index(WARN_FAILS_FROM) else 0, "warned"),
     )
     return [f"{count} {what}" for count, what in counts if count]
+
+
+def _calibration(args: argparse.Namespace) -> Calibration | None:
+    """The ``--calibration`` artefact, checked against the pack (a warning, or with ``--strict`` an error)."""
+    if args.calibration is None:
+        if args.strict:
+            raise InputError("--strict applies to --calibration; give --calibration FILE")
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calibration = load_calibration(args.calibration, args.rules, strict=args.strict)
+    for warning in caught:
+        print(f"vendorrisk: warning: {warning.message}", file=sys.stderr)
+    return calibration
 
 
 def _check_writable(path: Path) -> None:
