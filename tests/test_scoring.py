@@ -276,7 +276,8 @@ def test_customer_controlled_access_path_caps_below_medium() -> None:
 
 
 def test_every_input_known_gives_a_point_interval() -> None:
-    result = _score(vendor_country="CN")
+    """A registry vendor: one outside the registry has unknown owners and restrictions."""
+    result = _score(vendor_name="Huawei", vendor_country="CN")
     assert result.score_low == result.score == result.score_high
 
 

@@ -118,8 +118,8 @@ class Incident(_Table):
 
 
 RestrictionKind = Literal[
-    "procurement_ban", "equipment_ban", "network_exclusion", "export_control", "sanctions", "investment_ban",
-    "military_company_list", "security_warning",
+    "procurement_ban", "sales_ban", "network_exclusion", "export_control", "sanctions", "investment_ban",
+    "military_company_list", "security_warning", "licence_revocation",
 ]
 
 
