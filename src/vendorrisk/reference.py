@@ -198,6 +198,12 @@ def _country_words() -> frozenset[str]:
     return frozenset(names)
 
 
+@cache
+def _country_codes() -> frozenset[str]:
+    """Alpha-2 codes, case-folded: a bracketed code ("[KE]") qualifies a name too."""
+    return frozenset(code.casefold() for code in country_names())
+
+
 def _plain_words(text: str) -> str:
     """Case, accents and punctuation removed; words separated by one space."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -241,8 +247,7 @@ def subsidiary_key(name: str) -> tuple[str, str]:
     >>> subsidiary_key("ZTE Corporation")
     ('zte', '')
     """
-    countries = _country_words()
-    codes = {code.casefold() for code in country_names()}
+    countries, codes = _country_words(), _country_codes()
     qualifier = ""
 
     def drop(match: re.Match[str]) -> str:
@@ -351,6 +356,10 @@ class Reference:
         return exact, generic, choices
 
     @cached_property
+    def _choice_keys(self) -> list[str]:
+        return [candidate for candidate, _, _ in self._vendor_keys[2]]
+
+    @cached_property
     def _matched(self) -> dict[str, VendorMatch]:
         return {}
 
@@ -406,8 +415,7 @@ class Reference:
         if len(key) < FUZZY_MIN_LENGTH:
             return VendorMatch(UNKNOWN, "none")
         best: dict[int, tuple[float, str]] = {}
-        keys = [candidate for candidate, _, _ in choices]
-        for _, score, at in process.extract(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_NEAR, limit=None):
+        for _, score, at in process.extract(key, self._choice_keys, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_NEAR, limit=None):
             _, index, via = choices[at]
             if score > best.get(index, (0.0, ""))[0]:
                 best[index] = (float(score), via)
