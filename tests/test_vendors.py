@@ -156,6 +156,9 @@ def test_unresolved_foreign_vendor_keeps_the_strongest_reach_open() -> None:
     legal = PACK.model.parameters.legal_reach
     assert high.tolist() == [legal.shareholder, max(legal.parent, legal.seat)]
     assert (point < high).all()
+    assert np.isnan(features.restricting_states).all()  # it may be on a list: unknown, not 0
+    domestic = derive(validate({key: [value] for key, value in {**contract, "vendor_country": "KE"}.items()}), PACK)
+    assert domestic.restricting_states.tolist() == [0.0]
     result = vendorrisk.score(contract)
     assert result.score_high > result.score
     assert result.details["vendor_text"].startswith("'Unlisted Systems Ltd' is not in the registry")

@@ -43,7 +43,8 @@ class Features:
     vendor_warning : per contract, the near-miss or ambiguity warning of its vendor name (codes
         into distinct texts, "" for none).
     restricting_states : the number of states whose restriction lists name the vendor as of
-        ``as_of``; NaN where the vendor is not resolved (a name outside the registry may be listed).
+        ``as_of``; NaN (unknown) for an unnamed vendor and for a named one outside the registry
+        whose seat is not the buyer's country (it may be listed), 0 for a domestic one.
     links : ``(n_links, n_contracts)`` country codes of the states linked to the vendor
         (``-1`` unknown, ``NO_LINK_CODE`` none); ``link_kind`` names each row's kind.
     as_of : the date reference data is read as of.
@@ -129,7 +130,9 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     cell = reference.governance_cell(buyer, dates, max_age)
     total, status, edition = reference.governance_at(cell, max_age)
     incident_sum = reference.incident_exposure(vendor, dates)
-    restricting = np.where(vendor >= 0, reference.restricting_states(vendor, dates), np.nan)
+    # Outside the registry: unknown where the owners are (a foreign or unnamed vendor may be listed).
+    unknown_lists = unresolved_foreign | ~inputs.known["vendor_name"]
+    restricting = np.where(vendor >= 0, reference.restricting_states(vendor, dates), np.where(unknown_lists, np.nan, 0.0))
     return Features(
         vendor, inputs.known["vendor_name"], matched.match, matched.warning, buyer, links, link_kind, dates, cell,
         total, status, edition, incident_sum, restricting,
