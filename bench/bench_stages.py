@@ -51,7 +51,9 @@ def main() -> None:
                 ("features", lambda: state.update(features=derive(state["inputs"], pack))),
                 ("engine", lambda: state.update(scored=score_batch(state["inputs"], state["features"], pack))),
                 ("output columns", lambda: state.update(columns=engine.output_columns(state["inputs"], state["features"], state["scored"], pack))),
-                ("id hashes", lambda: state["columns"].__setitem__("warning", engine.duplicates(table, table.num_rows, True)[0])),
+                ("id hashes", lambda: state["columns"].__setitem__(
+                    "warning", engine.warning_column(engine.duplicates(table, table.num_rows, True)[0], state["features"].vendor_warning)
+                )),
                 ("arrow columns", lambda: engine.to_arrow_columns(state["columns"])),
             ]
             for stage, step in steps:

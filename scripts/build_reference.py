@@ -110,10 +110,11 @@ STATE_CONTROL_OVERRIDES = {
         "Privately held and listed; a state 'golden share' in a mainland Tencent unit was "
         "reported as under discussion in 2023, but not whether it was concluded.",
     ),
-    # "minority" rested on e& being state-controlled, which the e& row marks unverified.
+    # "minority" rests on e& being state-controlled: sourced in registry_fixes.csv (REGISTRY_FIXES).
     "Vodafone": (
-        "unknown",
-        "UAE operator e& became the largest shareholder, with about 14% by 2023.",
+        "minority",
+        "UAE operator e&, 60% owned by the UAE federal government's Emirates Investment Authority, became "
+        "the largest shareholder, with about 14% by 2023.",
     ),
 }
 
@@ -390,6 +391,155 @@ SUPPLEMENTED: dict[str, Supplement] = {
         drop_aliases=("IDEMIA Smart Identity",),
     ),
 }
+
+REGISTRY_FIXES_CSV = REPO_ROOT / "scripts" / "data" / "registry_fixes.csv"
+
+
+class Fix(NamedTuple):
+    """A sourced correction to a shipped vendor row (sources and note in registry_fixes.csv).
+
+    drop_aliases: aliases that name another company. state_control, parent, shareholders: as in
+    ``Supplement``, replacing the row's (each shareholder percentage must appear in the note).
+    """
+
+    drop_aliases: tuple[str, ...] = ()
+    state_control: tuple[str, str] | None = None
+    parent: tuple[str, str] | None = None
+    shareholders: tuple[tuple[str, str, str], ...] = ()
+
+
+# Registry errors found in spot checks (issue 13 item 10), researched 2026-12-04.
+REGISTRY_FIXES: dict[str, Fix] = {
+    # NS2 is a US corporation: it ships as its own vendor (ADDED_VENDORS).
+    "SAP": Fix(drop_aliases=("SAP National Security Services (NS2)",)),
+    # The 2018 successors are other companies with other owners (ADDED_VENDORS).
+    "Crypto AG (historic)": Fix(drop_aliases=("Crypto International", "CyOne Security")),
+    "e&": Fix(
+        state_control=(
+            "state_owned",
+            "The Emirates Investment Authority, a UAE federal government fund, owns 60%; the government "
+            "keeps a special share with vetoes over mergers, large holdings and its stake falling below 51%",
+        ),
+        parent=("Emirates Investment Authority", "AE"),
+        shareholders=(("AE", "60%", "Emirates Investment Authority (UAE federal government)"),),
+    ),
+}
+
+# Vendors the fact sheet lacks or folds into another row, each with its sources in
+# registry_fixes.csv (keyed by the row they were split from, or by their own name).
+ADDED_VENDORS: list[tuple[str, dict[str, object]]] = [
+    (
+        "SAP",
+        {
+            "name": "SAP NS2",
+            "aliases": ["SAP National Security Services", "SAP National Security Services, Inc."],
+            "seat": "US",
+            "parent": "SAP SE",
+            "parent_country": "DE",
+            "state_control": "unknown",
+            "state_control_note": "A US corporation (Newtown Square, Pennsylvania) serving US national-security customers "
+            "as part of the SAP group; " + NO_STATE_SOURCE + ".",
+            "sectors": "ERP and cloud services for US government and national-security customers",
+        },
+    ),
+    (
+        "Crypto AG (historic)",
+        {
+            "name": "Crypto International",
+            "aliases": ["Crypto International AG"],
+            "seat": "CH",
+            "state_control": "none",
+            "state_control_note": "Took over Crypto AG's international business in 2018; owned since then by Swedish "
+            "entrepreneur Andreas Linde (with Emma Linde).",
+            "sectors": "encryption and cyber-security products",
+        },
+    ),
+    (
+        "Crypto AG (historic)",
+        {
+            "name": "CyOne Security",
+            "aliases": ["CyOne Security AG", "Crypto Schweiz AG"],
+            "seat": "CH",
+            "parent": "RUAG (Swiss state-owned armaments group), since 2023",
+            "parent_country": "CH",
+            "state_control": "state_owned",
+            "state_control_note": "Took over Crypto AG's Swiss business in 2018 (first as Crypto Schweiz AG); bought in "
+            "2023 by the state-owned Swiss armaments group RUAG.",
+            "sectors": "encryption products for Swiss government customers",
+        },
+    ),
+    (
+        "Alcatel-Lucent Enterprise",
+        {
+            "name": "Alcatel-Lucent Enterprise",
+            "aliases": [],
+            "seat": "FR",
+            "parent": "China Huaxin Post & Telecommunication Economy Development Center",
+            "parent_country": "CN",
+            "state_control": "unknown",
+            "state_control_note": "China Huaxin bought 85% in 2014, Alcatel-Lucent keeping 15%; China Huaxin's own "
+            "owners are not sourced.",
+            "shareholders": [{"country": "CN", "share": Decimal("0.85"), "holder": "China Huaxin Post & Telecommunication Economy Development Center (parent)"}],
+            "sectors": "enterprise communications and networking",
+        },
+    ),
+]
+
+
+def load_registry_fixes(path: Path | None) -> dict[str, list[str]]:
+    """name -> source URLs from scripts/data/registry_fixes.csv; empty when the file is absent."""
+    if path is None or not path.is_file():
+        return {}
+    fixes: dict[str, list[str]] = {}
+    for r in read_csv(path):
+        name = r["name"].strip()
+        if name in fixes or not r["note"].strip():
+            die(f"{path.name}: {name!r} is given twice or has no note")
+        urls = [u.strip() for u in r["sources"].split(" ; ")]
+        if not urls or any(not re.fullmatch(r"https?://\S+", u) for u in urls):
+            die(f"{path.name}: {name!r} sources are not ' ; '-separated URLs")
+        fixes[name] = urls
+    wanted = set(REGISTRY_FIXES) | {key for key, _ in ADDED_VENDORS}
+    if set(fixes) != wanted:
+        die(f"{path.name}: names {sorted(fixes)} differ from REGISTRY_FIXES and ADDED_VENDORS {sorted(wanted)}")
+    return fixes
+
+
+def apply_fixes(vendors: list[dict[str, object]], fixes: dict[str, list[str]], alpha2: set[str], report: list[str]) -> None:
+    """Apply REGISTRY_FIXES in place and append ADDED_VENDORS, each citing its registry_fixes.csv sources."""
+    if not fixes:
+        return
+    by_name = {str(v["name"]): v for v in vendors}
+    for name, fix in REGISTRY_FIXES.items():
+        entry = by_name.get(name) or die(f"REGISTRY_FIXES names {name!r}, which does not ship")  # type: ignore[func-returns-value]
+        assert entry is not None
+        aliases = list(entry["aliases"])  # type: ignore[call-overload]
+        for alias in fix.drop_aliases:
+            if alias not in aliases:
+                die(f"REGISTRY_FIXES {name}: alias {alias!r} to drop is not shipped")
+            aliases.remove(alias)
+            report.append(f"vendor {name}: alias {alias!r} not shipped (another company; see registry_fixes.csv)")
+        entry["aliases"] = aliases
+        if fix.parent is not None:
+            entry["parent"], entry["parent_country"] = fix.parent
+        if fix.state_control is not None:
+            control, note = fix.state_control
+            entry["state_control"], entry["state_control_note"] = control, sentence(note)
+        if fix.shareholders:
+            entry["shareholders"] = shareholder_entries(name, fix.shareholders, str(entry["state_control_note"]), alpha2)
+        ordered = {k: entry[k] for k in ("name", "aliases", "seat", "parent", "parent_country", "state_control",
+                                          "state_control_note", "shareholders", "sectors", "sources") if k in entry}
+        ordered["sources"] = [*entry["sources"], *(u for u in fixes[name] if u not in entry["sources"])]  # type: ignore[union-attr, operator]
+        entry.clear()
+        entry.update(ordered)
+    for key, added in ADDED_VENDORS:
+        if added["name"] in by_name:
+            die(f"ADDED_VENDORS {added['name']!r} already ships")
+        if added["seat"] not in alpha2 or added.get("parent_country", "US") not in alpha2:
+            die(f"ADDED_VENDORS {added['name']!r}: seat or parent country is not alpha-2")
+        vendors.append({**added, "sources": list(fixes[key])})
+        report.append(f"vendor {added['name']}: added from registry_fixes.csv")
+
 
 # Incident vendor names (after removing parentheses) that differ from every registry
 # name and alias.
@@ -1172,7 +1322,9 @@ def build_incidents(
 # --- assembly --------------------------------------------------------------------------
 
 
-def build(shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV) -> tuple[str, str, list[str]]:
+def build(
+    shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV, registry_fixes: Path | None = REGISTRY_FIXES_CSV
+) -> tuple[str, str, list[str]]:
     vendors_csv = shared / VENDORS_CSV
     incidents_csv = shared / INCIDENTS_CSV
     vendor_rows = read_csv(vendors_csv)
@@ -1183,6 +1335,8 @@ def build(shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV) -> tup
     report: list[str] = []
 
     vendors = build_vendors(vendor_rows, alpha2, cissm, supplied, report)
+    fixes = load_registry_fixes(registry_fixes)
+    apply_fixes(vendors, fixes, alpha2, report)
     incidents = build_incidents(incident_rows, alpha2, vendor_index(vendors), cissm, report)
     n_supplied = sum(1 for v in vendors if v["name"] in supplied)
 
@@ -1196,6 +1350,13 @@ def build(shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV) -> tup
             f"# Input: vendor_sources.csv sha256 {sha256(vendor_sources)}",
         ]
         supplement_source = f"; sources for {n_supplied} rows from scripts/data/vendor_sources.csv (2026-11-28)"
+    if fixes:
+        assert registry_fixes is not None
+        supplement_lines += [
+            f"# {len(REGISTRY_FIXES)} rows corrected and {len(ADDED_VENDORS)} vendors added from scripts/data/registry_fixes.csv",
+            f"# (researched 2026-12-04; see scripts/data/README.md). Input: registry_fixes.csv sha256 {sha256(registry_fixes)}",
+        ]
+        supplement_source += f"; {len(REGISTRY_FIXES)} corrections and {len(ADDED_VENDORS)} added vendors from scripts/data/registry_fixes.csv (2026-12-04)"
 
     v_lines = [
         "# Vendor registry: who the vendors are, where they sit, who owns them, and how far a state controls them.",
@@ -1204,7 +1365,7 @@ def build(shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV) -> tup
         "# Built by: python scripts/build_reference.py (do not edit by hand; fix the script or the fact sheet).",
         f"# Input: vendors.csv sha256 {sha256(vendors_csv)}",
         *supplement_lines,
-        f"# Rows: {len(vendors)} of {len(vendor_rows)} ship; rows without any source URL are left out (listed on the build's stderr).",
+        f"# Rows: {len(vendors) - len(ADDED_VENDORS if fixes else [])} of {len(vendor_rows)} ship; rows without any source URL are left out (listed on the build's stderr).",
         "# state_control: none | minority | controlled | state_owned | unknown (the fact sheet's 'majority' = state_owned);",
         "# it is 'unknown' where no source was found for the ownership. Claims the fact sheet marks as",
         "# unverified are not shipped. shareholders: state, state-body or parent holdings with a sourced percentage.",

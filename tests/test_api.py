@@ -197,7 +197,7 @@ def test_booleans_accept_the_documented_spellings(yes: Any, no: Any) -> None:
 
 def test_unknown_is_not_false() -> None:
     """An empty boolean is unknown (widens the interval), not false."""
-    named = {**OTHER, "vendor_name": "Unlisted Systems Ltd"}  # a named vendor: its (empty) ledger is known
+    named = {**OTHER, "vendor_name": "Microsoft"}  # a registry vendor: its ledger, owners and restrictions are known
     unknown, false = vendorrisk.score({**named, "audit_rights": ""}), vendorrisk.score({**named, "audit_rights": False})
     assert unknown.score_high > unknown.score_low
     assert false.score_high == false.score_low

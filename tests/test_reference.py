@@ -26,7 +26,7 @@ def test_huawei_spellings_match_one_registry_entry(pack: vendorrisk.RulePack, na
     assert pack.model.vendors[index].name == "Huawei"
 
 
-@pytest.mark.parametrize("name", ["", "Unlisted Systems Ltd", "Huaweii Technologies"])
+@pytest.mark.parametrize("name", ["", "Unlisted Systems Ltd", "Huawai Consulting Group", "Kenya Data Networks"])
 def test_unmatched_names_give_minus_one(pack: vendorrisk.RulePack, name: str) -> None:
     assert pack.reference.match_vendor(name) == -1
 

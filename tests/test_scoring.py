@@ -279,7 +279,8 @@ def test_customer_controlled_access_path_caps_below_medium() -> None:
 
 
 def test_every_input_known_gives_a_point_interval() -> None:
-    result = _score(vendor_country="CN")
+    """A registry vendor: one outside the registry has unknown owners and restrictions."""
+    result = _score(vendor_name="Huawei", vendor_country="CN")
     assert result.score_low == result.score == result.score_high
 
 
@@ -311,13 +312,17 @@ def test_the_rules_never_see_unknown_where_conditions_assume_a_value(monkeypatch
 
 def test_unknown_hosting_spans_exactly_the_hosting_values() -> None:
     """Unknown hosting: the point score is the assumed value's (in_country), score_low the least
-    exposed value's (customer_premises), score_high the most exposed value's (foreign)."""
-    unknown = _score(hosting=None)
+    exposed value's (customer_premises), score_high the most exposed value's (foreign).
+
+    The vendor is a registry vendor: one outside the registry has unknown owners, which widen
+    the interval too."""
+    registry = {"vendor_name": "Microsoft"}
+    unknown = _score(hosting=None, **registry)
     assert PACK.model.assumptions.hosting == "in_country"
     assert unknown.score_low < unknown.score < unknown.score_high
-    assert unknown.score == _score(hosting="in_country").score
-    assert unknown.score_low == _score(hosting="customer_premises").score
-    assert unknown.score_high == _score(hosting="foreign").score
+    assert unknown.score == _score(hosting="in_country", **registry).score
+    assert unknown.score_low == _score(hosting="customer_premises", **registry).score
+    assert unknown.score_high == _score(hosting="foreign", **registry).score
 
 
 def test_naming_the_vendor_stays_inside_the_unknown_vendor_interval() -> None:

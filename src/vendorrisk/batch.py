@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vendorrisk._arrays import SeenHashes
-from vendorrisk.engine import IdHashes, Rules, pack_of, scored_table, warning_column
-from vendorrisk.schema import CANONICAL_COLUMNS
+from vendorrisk.engine import IdHashes, Rules, pack_of, scored_table, split_warnings, warning_column
+from vendorrisk.schema import CANONICAL_COLUMNS, DUPLICATE_WARNING
 from vendorrisk.validate import RECORD
 
 QUEUE_DEPTH: Final = 2
@@ -62,7 +62,7 @@ class Summary:
             for entry in pc.value_counts(scored.column(column)).to_pylist():
                 if entry["values"] is not None:
                     counter[entry["values"]] += entry["counts"]
-        self.duplicates += pc.sum(pc.not_equal(scored.column("warning"), "")).as_py() or 0
+        self.duplicates += pc.sum(pc.starts_with(scored.column("warning").cast(pa.string()), DUPLICATE_WARNING)).as_py() or 0
         error = scored.column("error")
         errors = pc.filter(error, pc.not_equal(error, ""))
         self.invalid += len(errors)
@@ -201,6 +201,6 @@ def flag_repeats(scored: pa.Table, ids: IdHashes, seen: SeenHashes) -> pa.Table:
     earlier = np.append(seen.add(ids.hashes), False)[ids.rows]  # row -1 (no id) reads the appended False
     if not earlier.any():
         return scored
-    flagged = earlier | pc.not_equal(scored.column("warning"), "").to_numpy(zero_copy_only=False)
-    warning = warning_column(flagged).to_arrow()
+    duplicate, others = split_warnings(scored.column("warning"))
+    warning = warning_column(earlier | duplicate, others).to_arrow()
     return scored.set_column(scored.schema.get_field_index("warning"), scored.schema.field("warning"), warning)

@@ -23,11 +23,13 @@ from vendorrisk._arrays import Coded, hash_strings, made, zero_codes
 from vendorrisk.errors import InputError
 from vendorrisk.explain import reasons, vectors
 from vendorrisk.features import Features, derive
+from vendorrisk.reference import COUNTRY_CODES, MATCH_KINDS
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import (
     BANDS,
     DUPLICATE_WARNING,
     FACTORS,
+    WARNING_SEPARATOR,
     GATES,
     OUTPUT_COLUMNS,
     PARSE_ERROR_COLUMN,
@@ -81,14 +83,15 @@ def run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = F
     features = derive(inputs, pack, as_of)
     scored = score_batch(inputs, features, pack)
     columns = output_columns(inputs, features, scored, pack)
-    columns["warning"], ids = duplicates(table, inputs.n, hash_ids)
+    flagged, ids = duplicates(table, inputs.n, hash_ids)
+    columns["warning"] = warning_column(flagged, features.vendor_warning)
     return Run(table, inputs, features, scored, columns, ids)
 
 
-def duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes | None]:
-    """``warning`` column: a contract id already used earlier in the table is flagged."""
+def duplicates(table: Source, n: int, hash_ids: bool) -> tuple[NDArray[np.bool_], IdHashes | None]:
+    """Rows whose contract id was already used earlier in the table (and the id hashes if asked)."""
     if not isinstance(table, pa.Table):  # contracts given one by one from Python: nothing to compare
-        return warning_column(made(zero_codes, n)), None
+        return np.zeros(n, dtype=bool), None
     flagged = np.zeros(n, dtype=bool)
     ids = None
     if n:
@@ -99,12 +102,28 @@ def duplicates(table: Source, n: int, hash_ids: bool) -> tuple[Coded, IdHashes |
         flagged[first] = False
         if hash_ids:
             ids = IdHashes(indices.astype(np.intp), hash_strings(encoded.dictionary.cast(pa.string())))
-    return warning_column(flagged), ids
+    return flagged, ids
 
 
-def warning_column(flagged: NDArray[np.bool_] | NDArray[np.int32]) -> Coded:
-    """The ``warning`` column: the duplicate warning where ``flagged`` (true or 1), empty elsewhere."""
-    return Coded(flagged.astype(np.int32, copy=False), ["", DUPLICATE_WARNING])
+def warning_column(flagged: NDArray[np.bool_], others: Coded | None = None) -> Coded:
+    """The ``warning`` column: the duplicate warning where ``flagged``, then the row's other
+    warnings (``others``: e.g. a vendor name's near miss), joined with ``WARNING_SEPARATOR``."""
+    duplicate = flagged.astype(np.int32)
+    if others is None:
+        return Coded(duplicate, ["", DUPLICATE_WARNING])
+    texts = [WARNING_SEPARATOR.join(t for t in (dup, other) if t) for other in others.texts for dup in ("", DUPLICATE_WARNING)]
+    return Coded(np.maximum(others.codes, 0) * 2 + duplicate, texts)
+
+
+def split_warnings(warning: Any) -> tuple[NDArray[np.bool_], Coded]:
+    """The duplicate flags and the other warnings of an Arrow ``warning`` column (the inverse of
+    :func:`warning_column`), so a stream can flag ids repeated from earlier batches."""
+    encoded = pc.dictionary_encode(warning.cast(pa.string())).combine_chunks()
+    texts = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
+    flagged_text = np.array([text.startswith(DUPLICATE_WARNING) for text in texts], dtype=bool)
+    others = [text.removeprefix(DUPLICATE_WARNING).removeprefix(WARNING_SEPARATOR) for text in texts]
+    return flagged_text[codes] if len(texts) else np.zeros(len(codes), dtype=bool), Coded(codes, others)
 
 
 def output_columns(inputs: Inputs, features: Features, scored: Scored, pack: RulePack) -> dict[str, Any]:
@@ -133,12 +152,35 @@ def output_columns(inputs: Inputs, features: Features, scored: Scored, pack: Rul
         columns[factor] = rounded[index]
     columns["reasons"] = words(reasons(scored, pack))
     columns["vector"] = words(vectors(scored, features, pack))
+    columns["matched_vendor"] = words(Coded(features.vendor + 1, ["", *pack.reference.vendor_names]))
+    columns["match"] = words(Coded(features.match, MATCH_KINDS))
+    columns["reach_state"] = words(reach_states(scored, features))
     columns["as_of"] = features.as_of
     edition = np.where(features.governance_edition > 0, features.governance_edition, np.nan)
     columns["governance_edition"] = np.where(invalid, np.nan, edition) if any_invalid else edition
     columns["fingerprint"] = Coded(made(zero_codes, inputs.n), [pack.fingerprint])
     columns["error"] = inputs.errors(invalid)
     return columns
+
+
+def reach_states(scored: Scored, features: Features) -> Coded:
+    """``(n_contracts,)`` the state whose link drives legal reach and the link, e.g. ``CN (parent)``;
+    ``unknown (seat)`` when an unknown state is assumed; empty when no foreign state reaches the vendor."""
+    link = scored.factors.reach_link
+    n = link.shape[0]
+    code = features.links[np.maximum(link, 0), np.arange(n)].astype(np.int64)
+    n_codes = len(COUNTRY_CODES) + 1
+    key = np.where(link >= 0, (link.astype(np.int64) + 1) * (n_codes + 1) + (code + 1), 0)
+    unique, inverse = np.unique(key, return_inverse=True)
+    texts = []
+    for k in unique.tolist():
+        at, state = divmod(k, n_codes + 1)
+        if at == 0:
+            texts.append("")
+        else:
+            name = COUNTRY_CODES[state - 1] if 0 < state <= len(COUNTRY_CODES) else "unknown"
+            texts.append(f"{name} ({features.link_kind[at - 1]})")
+    return Coded(inverse.reshape(-1), texts)
 
 
 def to_arrow_columns(columns: Mapping[str, Any]) -> dict[str, pa.Array]:
@@ -168,7 +210,8 @@ def scored_table(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, hash_id
 def provenance(pack: RulePack) -> dict[bytes, bytes]:
     """Schema metadata stamped on every scored table: the pack and the editions of its reference tables."""
     model = pack.model
-    metas = (model.jurisdictions_meta, model.vendors_meta, model.incidents_meta, model.governance_meta)
+    metas = [model.jurisdictions_meta, model.vendors_meta, model.incidents_meta, model.governance_meta]
+    metas += [model.restrictions_meta] if model.restrictions_meta else []
     stamp = {
         "vendorrisk.fingerprint": pack.fingerprint,
         "vendorrisk.pack": f"{model.pack.name} {model.pack.version}",

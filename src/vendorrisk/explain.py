@@ -166,7 +166,9 @@ class Result:
             "",
             "Drivers:",
             f"  impact       {d['impact']:.2f} = sensitivity {self.sensitivity:.2f} x volume {d['volume']:.2f}",
+            f"  vendor       {d['vendor_text']}",
             f"  legal reach  {self.legal_reach:.2f}  {d['reach_text']}",
+            f"  restrictions {d['restriction_text']}",
             f"  access path  {self.access:.2f}  {d['access_text']}",
             f"  incidents    {self.incidents:.2f}  {d['incident_text']}",
             f"  governance   {self.governance:.2f}  {d['governance_text']}",
@@ -243,6 +245,26 @@ def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, p
     vendor = int(features.vendor[row])
     vendor_text = f"registry vendor {pack.model.vendors[vendor].name}" if vendor >= 0 else "vendor not in the registry"
     reach_text = f"{reach_text}; {vendor_text}"
+    name_code = int(inputs.columns["vendor_name"][row])
+    given = inputs.vendor_names[name_code] if 0 <= name_code < len(inputs.vendor_names) else None
+    match = pack.reference.resolve_vendor(given) if given is not None else None
+    if match is None:
+        resolution = "no vendor named: seat, owners, incidents and restrictions unknown"
+    elif match.index >= 0:
+        resolution = f"{given!r} resolved to registry vendor {pack.model.vendors[match.index].name} ({match.reason})"
+    else:
+        resolution = f"{given!r} is not in the registry: seat and owners as the contract gives them, else unknown"
+        resolution += f"; {match.warning}" if match.warning else ""
+    as_of = features.as_of[row].astype(dt.date)
+    listed = pack.reference.restrictions_of(vendor, as_of) if vendor >= 0 else []
+    if vendor < 0:
+        restriction_text = "unknown (vendor not resolved in the registry)"
+    elif listed:
+        states = sorted({entry.state for entry in listed})
+        measures = "; ".join(f"{entry.state}: {entry.measure} (from {entry.listed})" for entry in listed)
+        restriction_text = f"{len(states)} state(s) restrict this vendor as of {as_of}: {measures}"
+    else:
+        restriction_text = f"no restriction list names this vendor as of {as_of}"
     edition = int(features.governance_edition[row])
     status = int(features.governance_status[row])
     governance_text = (
@@ -260,6 +282,8 @@ def describe_row(row: int, inputs: Inputs, scored: Scored, features: Features, p
         "likelihood": float(f.likelihood[row]),
         "base_score": float(f.base_score[row]),
         "reach_text": reach_text,
+        "vendor_text": resolution,
+        "restriction_text": restriction_text,
         "access_text": _access_text(row, inputs, pack) + _privileged_text(float(f.privileged_path[row]), float(f.access[row])),
         "incident_text": (
             f"decayed, evidence-weighted sum {features.incident_sum[row]:.2f} of incidents public by the as-of date "

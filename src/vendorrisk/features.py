@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 
+from vendorrisk._arrays import Coded
 from vendorrisk.reference import UNKNOWN, Reference
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.validate import Inputs
@@ -37,6 +38,13 @@ class Features:
     ----------
     vendor : registry index of the vendor, ``-1`` when the name matches no entry.
     vendor_named : whether the contract names a vendor at all.
+    match : how the name resolved: the index into :data:`~vendorrisk.reference.MATCH_KINDS`
+        (0 ``none`` also where no vendor is named).
+    vendor_warning : per contract, the near-miss or ambiguity warning of its vendor name (codes
+        into distinct texts, "" for none).
+    restricting_states : the number of states whose restriction lists name the vendor as of
+        ``as_of``; NaN (unknown) for an unnamed vendor and for a named one outside the registry
+        whose seat is not the buyer's country (it may be listed), 0 for a domestic one.
     links : ``(n_links, n_contracts)`` country codes of the states linked to the vendor
         (``-1`` unknown, ``NO_LINK_CODE`` none); ``link_kind`` names each row's kind.
     as_of : the date reference data is read as of.
@@ -47,6 +55,8 @@ class Features:
 
     vendor: NDArray[np.int32]
     vendor_named: NDArray[np.bool_]
+    match: NDArray[np.int8]
+    vendor_warning: Coded
     buyer: NDArray[np.int16]
     links: NDArray[np.int16]
     link_kind: tuple[str, ...]
@@ -56,17 +66,38 @@ class Features:
     governance_status: NDArray[np.int8]
     governance_edition: NDArray[np.int16]
     incident_sum: NDArray[np.float64]
+    restricting_states: NDArray[np.float64]
 
 
-def _match_vendors(inputs: Inputs, pack: RulePack) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
-    """Per contract, the registry index of its vendor (-1 when the name matches no entry) and
-    its row in :attr:`~vendorrisk.reference.Reference.vendor_links`; each distinct name is matched once."""
+@dataclass(frozen=True)
+class _Matched:
+    vendor: NDArray[np.int32]
+    row: NDArray[np.int32]
+    match: NDArray[np.int8]
+    warning: Coded
+
+
+def _match_vendors(inputs: Inputs, pack: RulePack) -> _Matched:
+    """Per contract, the registry index of its vendor (-1 when the name matches no entry), its
+    row in :attr:`~vendorrisk.reference.Reference.vendor_links`, how the name matched and its
+    warning; each distinct name is resolved once."""
     reference = pack.reference
     outside = len(reference.vendors)  # the row for a named vendor outside the registry; the next: no vendor named
-    matched = [reference.match_vendor(name) for name in inputs.vendor_names]
-    by_name = np.array([[*matched, UNKNOWN], [*(index if index >= 0 else outside for index in matched), outside + 1]], dtype=np.int32)
-    vendor, row = by_name[:, inputs.columns["vendor_name"]]
-    return vendor, row
+    resolved = [reference.resolve_vendor(name) for name in inputs.vendor_names]
+    matched = [found.index for found in resolved]
+    warnings = ["", *dict.fromkeys(found.warning for found in resolved if found.warning)]
+    position = {text: code for code, text in enumerate(warnings)}
+    by_name = np.array(
+        [
+            [*matched, UNKNOWN],
+            [*(index if index >= 0 else outside for index in matched), outside + 1],
+            [*(found.code for found in resolved), 0],
+            [*(position[found.warning] for found in resolved), 0],
+        ],
+        dtype=np.int32,
+    )
+    vendor, row, match, warning = by_name[:, inputs.columns["vendor_name"]]
+    return _Matched(vendor, row, match.astype(np.int8), Coded(warning, warnings))
 
 
 def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: dt.date | None = None) -> Features:
@@ -77,21 +108,32 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     """
     reference, params = pack.reference, pack.model.parameters
     columns = inputs.columns
-    vendor, row = _match_vendors(inputs, pack)
+    matched = _match_vendors(inputs, pack)
+    vendor, row = matched.vendor, matched.row
     link_kind = link_kinds(reference)
     links = np.empty((len(link_kind), inputs.n), dtype=np.int16)
     links[:-1] = reference.vendor_links[row].T
     links[-1] = columns["financing_country"]
     for at, name in enumerate(("vendor_country", "vendor_parent_country")):  # as the contract gives them: over the registry's
         np.copyto(links[at], columns[name], where=inputs.known[name])
+    buyer = columns["buyer_country"]
+    # A named vendor outside the registry that is (or may be) foreign: its owners are unknown, so
+    # the interval's high end allows a controlling foreign shareholder, never "known safe".
+    unresolved_foreign = (vendor < 0) & inputs.known["vendor_name"] & (links[0] != buyer)
+    links[link_kind.index("shareholder"), unresolved_foreign] = UNKNOWN
 
     dates = columns["signed"] if as_of is None else np.full(inputs.n, np.datetime64(as_of, "D"))
     undated = np.isnat(dates)
     if undated.any():
         dates = np.where(undated, np.datetime64(today or dt.date.today(), "D"), dates)
-    buyer = columns["buyer_country"]
     max_age = params.governance.max_age_years
     cell = reference.governance_cell(buyer, dates, max_age)
     total, status, edition = reference.governance_at(cell, max_age)
     incident_sum = reference.incident_exposure(vendor, dates)
-    return Features(vendor, inputs.known["vendor_name"], buyer, links, link_kind, dates, cell, total, status, edition, incident_sum)
+    # Outside the registry: unknown where the owners are (a foreign or unnamed vendor may be listed).
+    unknown_lists = unresolved_foreign | ~inputs.known["vendor_name"]
+    restricting = np.where(vendor >= 0, reference.restricting_states(vendor, dates), np.where(unknown_lists, np.nan, 0.0))
+    return Features(
+        vendor, inputs.known["vendor_name"], matched.match, matched.warning, buyer, links, link_kind, dates, cell,
+        total, status, edition, incident_sum, restricting,
+    )

@@ -13,11 +13,12 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,6 +117,26 @@ class Incident(_Table):
     sources: Annotated[list[Url], Field(min_length=1)]
 
 
+RestrictionKind = Literal[
+    "procurement_ban", "sales_ban", "network_exclusion", "export_control", "sanctions", "investment_ban",
+    "military_company_list", "security_warning", "licence_revocation",
+]
+
+
+class Restriction(_Table):
+    """One state's restriction list naming a vendor, from ``listed`` until ``delisted`` (exclusive)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    vendor: str
+    state: CountryCode
+    measure: Annotated[str, Field(min_length=1)]
+    kind: RestrictionKind
+    listed: dt.date
+    delisted: dt.date | None = None
+    note: str = ""
+    sources: Annotated[list[Url], Field(min_length=1)]
+
+
 # Freedom House aggregate scores run from -4 to 100: the political-rights part (0-40) can lose up
 # to 4 points on the discretionary question B (FIW methodology); Syria scored -1 in 2015-2018.
 FreedomScore = Annotated[int, Field(ge=-4, le=100)]
@@ -131,16 +152,36 @@ class GovernanceEntry(_Table):
 # --- vendor names ----------------------------------------------------------------------------
 
 # Legal-form words dropped from the end of a name before matching ("Huawei Technologies Co., Ltd."
-# and "HUAWEI TECHNOLOGIES CO LTD" both become "huawei technologies").
+# and "HUAWEI TECHNOLOGIES CO LTD" both become "huawei technologies"); "PT" (Indonesia), "OOO",
+# "AO" and the like also lead a name.
 _LEGAL_SUFFIXES: Final = frozenset(
     "co company corp corporation inc incorporated ltd limited llc llp lp plc gmbh ag kg sa sas sarl "
-    "spa srl nv bv ab asa as oy oyj kk pte pty jsc pjsc ojsc oao zao ooo sl sau se bhd sdn ulc".split()
+    "spa srl nv bv ab asa as oy oyj kk pte pty jsc pjsc ojsc oao zao ooo sl sau se bhd sdn ulc tbk "
+    "ltda sae".split()
 )
+_LEGAL_PREFIXES: Final = frozenset("pt ooo oao zao ao pjsc jsc".split())
 # Generic words also dropped on a second try ("Inspur Group" -> "inspur").
 _GENERIC_WORDS: Final = frozenset("group holding holdings international technologies technology".split())
 _PUNCTUATION: Final = re.compile(r"[^\w]+")
+_BRACKETED: Final = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _AMBIGUOUS: Final = -2
 _DAY_1900: Final = int(np.datetime64("1900-01-01", "D").astype(np.int64))
+
+MatchKind = Literal["none", "exact", "alias", "fuzzy"]
+#: The ``match`` output column's values; a contract's code is the index in this tuple.
+MATCH_KINDS: Final[tuple[MatchKind, ...]] = ("none", "exact", "alias", "fuzzy")
+#: Fuzzy matching: rapidfuzz ``token_sort_ratio`` (0-100) between normalised names. A name
+#: at least ``FUZZY_ACCEPT`` similar to one registry name or alias (and to no other vendor's
+#: as much) matches it; one at least ``FUZZY_NEAR`` similar is a near miss: not matched, but
+#: warned about. Names shorter than ``FUZZY_MIN_LENGTH`` characters are never matched fuzzily.
+FUZZY_ACCEPT: Final = 92.0
+FUZZY_NEAR: Final = 80.0
+FUZZY_MIN_LENGTH: Final = 6
+NEAR_MISS_WARNING: Final = (
+    "vendor_name: {name!r} is {score:.0f}% similar to registry vendor {vendor!r} ({via!r}), below the "
+    "{accept:g}% needed to match; scored as a vendor outside the registry"
+)
+AMBIGUOUS_WARNING: Final = "vendor_name: {name!r} matches registry vendors {vendors} equally; scored as a vendor outside the registry"
 
 
 def _days(dates: NDArray[np.datetime64]) -> NDArray[np.int64]:
@@ -149,8 +190,37 @@ def _days(dates: NDArray[np.datetime64]) -> NDArray[np.int64]:
     return days
 
 
+@cache
+def _country_words() -> frozenset[str]:
+    """Normalised country names (and a few common short forms) that qualify a subsidiary's name."""
+    names = {_plain_words(name) for name in country_names().values()}
+    names |= {"uk", "usa", "us", "uae", "prc", "hong kong", "the netherlands", "south africa"}
+    return frozenset(names)
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    """Alpha-2 codes, case-folded: a bracketed code ("[KE]") qualifies a name too."""
+    return frozenset(code.casefold() for code in country_names())
+
+
+def _plain_words(text: str) -> str:
+    """Case, accents and punctuation removed; words separated by one space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", plain.replace("&", " and ").replace(".", "")).split())
+
+
+def _strip_legal_forms(words: list[str]) -> list[str]:
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] in _LEGAL_PREFIXES:
+        words.pop(0)
+    return words
+
+
 def normalise_name(name: str) -> str:
-    """A matching key for a company name: case, accents, punctuation and legal suffixes removed.
+    """A matching key for a company name: case, accents, punctuation and legal forms removed.
 
     Examples
     --------
@@ -159,18 +229,71 @@ def normalise_name(name: str) -> str:
     >>> normalise_name("Türk Telekom A.Ş.") == normalise_name("Turk Telekom AS")
     True
     """
-    decomposed = unicodedata.normalize("NFKD", name)
-    text = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-    text = _PUNCTUATION.sub(" ", text.replace("&", " and ").replace(".", ""))
-    words = text.split()
-    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
+    return " ".join(_strip_legal_forms(_plain_words(name).split()))
+
+
+def subsidiary_key(name: str) -> tuple[str, str]:
+    """The matching key of a local subsidiary's name without its country qualifier, and the qualifier.
+
+    A qualifier is a country name (or code) in brackets anywhere in the name, or a country name
+    ending it before the legal form: "Huawei Technologies (Kenya) Co., Ltd." and "Huawei
+    Technologies Kenya Limited" both give ``("huawei technologies", "kenya")``. Without one,
+    the qualifier is empty.
+
+    Examples
+    --------
+    >>> subsidiary_key("Huawei Technologies (Kenya) Co., Ltd.")
+    ('huawei technologies', 'kenya')
+    >>> subsidiary_key("ZTE Corporation")
+    ('zte', '')
+    """
+    countries, codes = _country_words(), _country_codes()
+    qualifier = ""
+
+    def drop(match: re.Match[str]) -> str:
+        nonlocal qualifier
+        inside = _plain_words(match.group(1))
+        if inside in countries or inside in codes:
+            qualifier = inside
+            return " "
+        return match.group(0)
+
+    words = _strip_legal_forms(_plain_words(_BRACKETED.sub(drop, name)).split())
+    if not qualifier:
+        for size in (3, 2, 1):  # "south africa" before "africa"
+            tail = " ".join(words[-size:])
+            if len(words) > size and tail in countries:
+                qualifier, words = tail, _strip_legal_forms(words[:-size])
+                break
+    return " ".join(words), qualifier
 
 
 def _generic_key(key: str) -> str:
     words = [word for word in key.split() if word not in _GENERIC_WORDS]
     return " ".join(words) if words else key
+
+
+@dataclass(frozen=True)
+class VendorMatch:
+    """How a contract's vendor name resolved in the registry.
+
+    ``index`` is the registry index (-1 when unresolved), ``kind`` one of :data:`MATCH_KINDS`,
+    ``via`` the registry name or alias it matched (or came nearest to), ``score`` the similarity
+    in percent (100 for exact and alias matches), ``reason`` a sentence for explanations and
+    ``warning`` the near-miss or ambiguity warning ("" when none).
+    """
+
+    index: int
+    kind: MatchKind
+    via: str = ""
+    score: float = 0.0
+    reason: str = ""
+    warning: str = ""
+
+    @property
+    def code(self) -> int:
+        """The index of ``kind`` in :data:`MATCH_KINDS`."""
+        return MATCH_KINDS.index(self.kind)
 
 
 # --- the resolved reference -------------------------------------------------------------------
@@ -194,6 +317,7 @@ class Reference:
     control: tuple[float, float]
     grade_weight: Mapping[str, float]
     half_life_days: float
+    restrictions: Sequence[Restriction] = ()
 
     @cached_property
     def strength(self) -> NDArray[np.float64]:
@@ -208,37 +332,109 @@ class Reference:
         return tuple(vendor.name for vendor in self.vendors)
 
     @cached_property
-    def _vendor_keys(self) -> tuple[dict[str, int], dict[str, int]]:
-        exact: dict[str, int] = {}
-        generic: dict[str, int] = {}
+    def _vendor_keys(self) -> tuple[dict[str, tuple[int, str, bool]], dict[str, tuple[int, str, bool]], list[tuple[str, int, str]]]:
+        """Lookup tables from the registry's names and aliases.
+
+        ``exact``: normalised key -> (vendor index or ``_AMBIGUOUS``, the registry text, whether it
+        is the vendor's own name); ``generic``: the same with generic words dropped; ``choices``:
+        (key, vendor index, registry text) for fuzzy matching.
+        """
+        exact: dict[str, tuple[int, str, bool]] = {}
+        generic: dict[str, tuple[int, str, bool]] = {}
+        choices: list[tuple[str, int, str]] = []
         for index, vendor in enumerate(self.vendors):
-            for name in (vendor.name, *vendor.aliases):
+            for own, name in ((True, vendor.name), *((False, alias) for alias in vendor.aliases)):
                 key = normalise_name(name)
-                exact.setdefault(key, index)
-                loose = _generic_key(key)
-                # A loose key shared by two vendors ("china electronics" for CEC and CETC) matches neither.
-                generic[loose] = index if generic.get(loose, index) == index else _AMBIGUOUS
-        return exact, generic
+                choices.append((key, index, name))
+                for table, k in ((exact, key), (generic, _generic_key(key))):
+                    # A key shared by two vendors ("china electronics" for CEC and CETC) matches neither.
+                    seen = table.get(k)
+                    if seen is None or (seen[0] == index and own and not seen[2]):
+                        table[k] = (index, name, own)
+                    elif seen[0] != index:
+                        table[k] = (_AMBIGUOUS, f"{seen[1]}\x00{name}", False)
+        return exact, generic, choices
 
     @cached_property
-    def _matched(self) -> dict[str, int]:
+    def _choice_keys(self) -> list[str]:
+        return [candidate for candidate, _, _ in self._vendor_keys[2]]
+
+    @cached_property
+    def _matched(self) -> dict[str, VendorMatch]:
         return {}
 
     def match_vendor(self, name: str) -> int:
         """Index of the registry vendor a name refers to, or ``-1`` when none matches (memoised)."""
+        return self.resolve_vendor(name).index
+
+    def resolve_vendor(self, name: str) -> VendorMatch:
+        """How a vendor name resolves in the registry (memoised per name): see :class:`VendorMatch`."""
         if name not in self._matched:
             if len(self._matched) > 100_000:  # bound the memo for streams of ever-new names
                 self._matched.clear()
-            self._matched[name] = self._match(name)
+            self._matched[name] = self._resolve(name)
         return self._matched[name]
 
-    def _match(self, name: str) -> int:
-        exact, generic = self._vendor_keys
+    def _resolve(self, name: str) -> VendorMatch:
+        """exact -> alias (also without a country qualifier or generic words) -> fuzzy -> none."""
+        exact, generic, choices = self._vendor_keys
         key = normalise_name(name)
-        if key in exact:
-            return exact[key]
-        index = generic.get(_generic_key(key), UNKNOWN)
-        return UNKNOWN if index == _AMBIGUOUS else index
+        if not key:
+            return VendorMatch(UNKNOWN, "none")
+        bare, qualifier = subsidiary_key(name)
+        dropped = f" and the country qualifier {qualifier!r}" if qualifier else ""
+        for candidate, table, how in (
+            (key, exact, ""),
+            (bare, exact, dropped),
+            (_generic_key(bare), generic, f"{dropped} and generic words"),
+        ):
+            found = table.get(candidate)
+            if found is None:
+                continue
+            index, via, own = found
+            if index == _AMBIGUOUS:
+                return self._ambiguous(name, via.split("\x00"))
+            kind: MatchKind = "exact" if own and not how else "alias"
+            label = "registry name" if own else "alias"
+            reason = (
+                f"{kind} match: {name!r} and the {label} {via!r} both read {candidate!r} after dropping case, "
+                f"punctuation and legal forms{how}"
+            )
+            return VendorMatch(index, kind, via, 100.0, reason)
+        return self._fuzzy(name, bare, choices)
+
+    def _ambiguous(self, name: str, texts: Sequence[str]) -> VendorMatch:
+        vendors = sorted({self.vendors[self._vendor_of(text)].name for text in texts})
+        return VendorMatch(UNKNOWN, "none", warning=AMBIGUOUS_WARNING.format(name=name, vendors=" and ".join(map(repr, vendors))))
+
+    def _vendor_of(self, text: str) -> int:
+        return next(i for i, v in enumerate(self.vendors) if text == v.name or text in v.aliases)
+
+    def _fuzzy(self, name: str, key: str, choices: Sequence[tuple[str, int, str]]) -> VendorMatch:
+        """Token-based similarity (rapidfuzz ``token_sort_ratio``) against every registry name and alias."""
+        if len(key) < FUZZY_MIN_LENGTH:
+            return VendorMatch(UNKNOWN, "none")
+        best: dict[int, tuple[float, str]] = {}
+        for _, score, at in process.extract(key, self._choice_keys, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_NEAR, limit=None):
+            _, index, via = choices[at]
+            if score > best.get(index, (0.0, ""))[0]:
+                best[index] = (float(score), via)
+        if not best:
+            return VendorMatch(UNKNOWN, "none")
+        top = max(score for score, _ in best.values())
+        leaders = [index for index, (score, _) in best.items() if score == top]
+        if len(leaders) > 1:
+            return self._ambiguous(name, [best[index][1] for index in leaders])
+        index = leaders[0]
+        via = best[index][1]
+        if top >= FUZZY_ACCEPT:
+            reason = (
+                f"fuzzy match: {key!r} is {top:.0f}% similar to {via!r} (rapidfuzz token_sort_ratio on normalised "
+                f"names; {FUZZY_ACCEPT:g}% needed)"
+            )
+            return VendorMatch(index, "fuzzy", via, top, reason)
+        warning = NEAR_MISS_WARNING.format(name=name, score=top, vendor=self.vendors[index].name, via=via, accept=FUZZY_ACCEPT)
+        return VendorMatch(UNKNOWN, "none", via, top, warning=warning)
 
     @cached_property
     def vendor_seat(self) -> NDArray[np.int16]:
@@ -285,8 +481,8 @@ class Reference:
         is still reached from there) and its controlling shareholders (:attr:`holders`).
 
         Row ``n_vendors`` is for a named vendor outside the registry (seat and parent unknown, no
-        group and no controlling holder known to exist), the last row for a contract naming no
-        vendor (everything unknown).
+        group; no controlling holder, unless the features find the vendor foreign), the last row
+        for a contract naming no vendor (everything unknown).
         """
         seat, holders = self.vendor_seat, self.holders
         registry = np.column_stack([seat, self.vendor_parent, seat, holders[:-1]])
@@ -347,6 +543,51 @@ class Reference:
         # elsewhere the scale is discarded, and the floor keeps 0.5 ** x finite for any date.
         scale = 0.5 ** np.maximum((day - last[safe]) / self.half_life_days, -1000.0)
         return np.where(hit, running[safe] * scale, 0.0)
+
+    @cached_property
+    def _restriction_steps(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The number of states restricting each vendor as a step function of the day.
+
+        Returns sorted keys ``(vendor << 32) | (day + 2**20)``, one per day on which a vendor's
+        count changes, and the count from that day on.
+        """
+        index = {name: i for i, name in enumerate(self.vendor_names)}
+        by_vendor: dict[int, list[Restriction]] = {}
+        for entry in self.restrictions:
+            if entry.vendor in index:
+                by_vendor.setdefault(index[entry.vendor], []).append(entry)
+        keys: list[int] = []
+        counts: list[float] = []
+        epoch = dt.date(1970, 1, 1)
+        for vendor in sorted(by_vendor):
+            entries = by_vendor[vendor]
+            days = sorted({e.listed for e in entries} | {e.delisted for e in entries if e.delisted})
+            for day in days:
+                states = {e.state for e in entries if e.listed <= day and (e.delisted is None or day < e.delisted)}
+                keys.append(vendor << 32 | ((day - epoch).days + (1 << 20)))
+                counts.append(float(len(states)))
+        return np.array(keys, dtype=np.int64), np.array(counts)
+
+    def restricting_states(self, vendor: NDArray[np.int32], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
+        """``(n_contracts,)`` the number of distinct states whose restriction lists name each
+        contract's registry vendor on its as-of day (listed on or before it, not yet delisted);
+        0 for a vendor index of -1."""
+        keys, counts = self._restriction_steps
+        if not len(keys):
+            return np.zeros(vendor.shape[0])
+        wanted = vendor.astype(np.int64) << 32 | (_days(as_of) + (1 << 20))
+        at = np.searchsorted(keys, wanted, side="right") - 1
+        safe = np.maximum(at, 0)
+        hit = (at >= 0) & (keys[safe] >> 32 == vendor) & (vendor >= 0)
+        return np.where(hit, counts[safe], 0.0)
+
+    def restrictions_of(self, vendor: int, day: dt.date) -> list[Restriction]:
+        """The restriction entries in force for one registry vendor on ``day`` (for explanations)."""
+        name = self.vendors[vendor].name if vendor >= 0 else None
+        return [
+            e for e in self.restrictions
+            if e.vendor == name and e.listed <= day and (e.delisted is None or day < e.delisted)
+        ]
 
     @cached_property
     def _edition_by_day(self) -> NDArray[np.int16]:

@@ -141,6 +141,9 @@ OUTPUT_COLUMNS: Final = (
     *FACTORS,
     "reasons",
     "vector",
+    "matched_vendor",
+    "match",
+    "reach_state",
     "as_of",
     "governance_edition",
     "fingerprint",
@@ -152,6 +155,8 @@ OUTPUT_COLUMNS: Final = (
 #: the validator turns it into the row's ``error`` and it never reaches the output.
 PARSE_ERROR_COLUMN: Final = "_vendorrisk_parse_error"
 DUPLICATE_WARNING: Final = "contract_id: duplicate of an earlier row"
+#: Several warnings of one row are joined with this.
+WARNING_SEPARATOR: Final = "; "
 
 BANDS: Final = ("low", "medium", "high", "critical")
 GATES: Final = ("pass", "warn", "block")

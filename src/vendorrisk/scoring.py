@@ -404,6 +404,8 @@ _DERIVED: Final[dict[str, Callable[[Inputs, Features, Factors, NDArray[np.intp],
         np.where(features.vendor >= 0, features.vendor, np.where(features.vendor_named, len(pack.model.vendors), UNKNOWN))
     ),
     "reach_country": lambda inputs, features, f, scenario, pack: _reach_country(features, f),
+    # Unknown (NaN) for an unnamed vendor or a foreign one outside the registry: it may be listed.
+    "restricting_states": lambda inputs, features, f, scenario, pack: _three(features.restricting_states),
     # An unknown rating: no match at the point; best (F) and worst (NF) status at the interval's ends.
     "governance_status": lambda inputs, features, f, scenario, pack: np.where(
         _three(features.governance_status) >= 0, _three(features.governance_status), np.array([UNKNOWN, 0, 2])[scenario]

@@ -123,6 +123,7 @@ def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
             fields[spec.name] = FieldType("country", (*countries, NO_LINK))
     fields["vendor"] = FieldType("vendor", tuple(vendor_names))
     fields["reach_country"] = FieldType("country", countries)
+    fields["restricting_states"] = FieldType("number", increasing=True)
     fields["governance_status"] = FieldType("enum", GOVERNANCE_STATUSES, GOVERNANCE_STATUSES)
     for factor in ("sensitivity", "volume", "impact", "legal_reach", "access", "privileged_path", "incidents", "governance",
                    "likelihood", "base_score"):

@@ -76,6 +76,7 @@ class RulePack:
             (params.legal_reach.control_single, params.legal_reach.control_combined),
             {str(grade): weight for grade, weight in params.incidents.grade_weights.items()},
             params.incidents.half_life_years * 365.25,
+            model.restrictions,
         )
 
     @property

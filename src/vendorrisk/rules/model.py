@@ -11,7 +11,7 @@ from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from vendorrisk.reference import GRADES, GovernanceEntry, Grade, Incident, Jurisdiction, TableMeta, Vendor
+from vendorrisk.reference import GRADES, GovernanceEntry, Grade, Incident, Jurisdiction, Restriction, TableMeta, Vendor
 from vendorrisk.schema import (
     FIELD_BY_NAME,
     CountryCode,
@@ -30,6 +30,7 @@ KEYED_LISTS: Final = {
     "jurisdictions": ("code", "jurisdiction code"),
     "vendors": ("name", "vendor name"),
     "incidents": ("id", "incident id"),
+    "restrictions": ("id", "restriction id"),
 }
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -385,8 +386,11 @@ class Pack(_Model):
     incidents: list[Incident]
     governance_meta: TableMeta
     governance: dict[CountryCode, GovernanceEntry]
+    # Optional: a pack without it (one not extending the default) has no restriction lists.
+    restrictions_meta: TableMeta | None = None
+    restrictions: list[Restriction] = []
 
-    @field_validator("rules", "jurisdictions", "vendors", "incidents")
+    @field_validator("rules", "jurisdictions", "vendors", "incidents", "restrictions")
     @classmethod
     def _unique(cls, entries: list[Any], info: ValidationInfo) -> list[Any]:
         key, label = KEYED_LISTS[str(info.field_name)]
@@ -409,3 +413,16 @@ class Pack(_Model):
                 if name not in names:
                     raise ValueError(f"incident {incident.id!r} names vendor {name!r}, which is not in the registry")
         return incidents
+
+    @field_validator("restrictions")
+    @classmethod
+    def _restricted_vendors(cls, restrictions: list[Restriction], info: ValidationInfo) -> list[Restriction]:
+        if "vendors" not in info.data:  # the registry itself is invalid and already reported
+            return restrictions
+        names = {vendor.name for vendor in info.data["vendors"]}
+        for entry in restrictions:
+            if entry.vendor not in names:
+                raise ValueError(f"restriction {entry.id!r} names vendor {entry.vendor!r}, which is not in the registry")
+            if entry.delisted is not None and entry.delisted <= entry.listed:
+                raise ValueError(f"restriction {entry.id!r} is delisted on or before the day it was listed")
+        return restrictions
