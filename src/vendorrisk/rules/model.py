@@ -7,13 +7,18 @@ use the parameters.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal, Self
+import datetime as dt
+import difflib
+from typing import Annotated, Any, Final, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from vendorrisk.reference import GRADES, GovernanceEntry, Grade, Incident, Jurisdiction, TableMeta, Vendor
 from vendorrisk.schema import (
+    BANDS,
+    CANONICAL_COLUMNS,
     FIELD_BY_NAME,
+    GATES,
     CountryCode,
     DataCategory,
     Hosting,
@@ -30,6 +35,7 @@ KEYED_LISTS: Final = {
     "jurisdictions": ("code", "jurisdiction code"),
     "vendors": ("name", "vendor name"),
     "incidents": ("id", "incident id"),
+    "tests": ("name", "test name"),
 }
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -284,6 +290,65 @@ class Rule(_Model):
         )
 
 
+#: Scalars a test contract's cells may hold (lists for ``data_categories``; dates as TOML dates).
+Cell = str | bool | int | float | dt.date | list[str]
+BandName = Literal["low", "medium", "high", "critical"]
+GateName = Literal["pass", "warn", "block"]
+assert BANDS == get_args(BandName) and GATES == get_args(GateName)
+
+
+class Expectation(_Model):
+    """What a pack test expects; every key given must hold (``invalid`` excludes the others)."""
+
+    band: BandName | None = None
+    score: Score | None = None
+    score_min: Score | None = None
+    score_max: Score | None = None
+    gate: GateName | None = None
+    fires: list[RuleId] = []
+    not_fires: list[RuleId] = []
+    invalid: bool | str | None = None
+
+    @model_validator(mode="after")
+    def _possible(self) -> Self:
+        given = [name for name in self.model_fields_set if name != "invalid"]
+        if not self.model_fields_set:
+            raise ValueError(f"expect is empty: give at least one of {', '.join(Expectation.model_fields)}")
+        if self.invalid not in (None, False) and given:
+            raise ValueError(f"a test that expects the contract to be refused (invalid) cannot also expect {', '.join(sorted(given))}")
+        if self.score_min is not None and self.score_max is not None and self.score_min > self.score_max:
+            raise ValueError(f"score_min {self.score_min} is above score_max {self.score_max}")
+        low = -1.0 if self.score_min is None else self.score_min
+        high = 101.0 if self.score_max is None else self.score_max
+        if self.score is not None and not low <= self.score <= high:
+            raise ValueError(f"score {self.score} is outside score_min..score_max")
+        both = sorted(set(self.fires) & set(self.not_fires))
+        if both:
+            raise ValueError(f"{both[0]!r} is both in fires and not_fires")
+        return self
+
+
+class PackTest(_Model):
+    """One ``[[tests]]`` case: a contract in the canonical columns and what the pack must decide."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    contract: dict[str, Cell]
+    as_of: dt.date | None = None
+    expect: Expectation
+    skip: Annotated[str, Field(min_length=1)] | None = None
+    description: str = ""
+
+    @field_validator("contract")
+    @classmethod
+    def _canonical(cls, contract: dict[str, Cell]) -> dict[str, Cell]:
+        for key in contract:
+            if key not in CANONICAL_COLUMNS:
+                close = difflib.get_close_matches(key, CANONICAL_COLUMNS, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"{key!r} is not a canonical column{hint}")
+        return contract
+
+
 class Pack(_Model):
     """A whole rule pack after its files (and the pack it extends) are merged."""
 
@@ -303,8 +368,9 @@ class Pack(_Model):
     incidents: list[Incident]
     governance_meta: TableMeta
     governance: dict[CountryCode, GovernanceEntry]
+    tests: list[PackTest] = []
 
-    @field_validator("rules", "jurisdictions", "vendors", "incidents")
+    @field_validator("rules", "jurisdictions", "vendors", "incidents", "tests")
     @classmethod
     def _unique(cls, entries: list[Any], info: ValidationInfo) -> list[Any]:
         key, label = KEYED_LISTS[str(info.field_name)]
@@ -327,3 +393,20 @@ class Pack(_Model):
                 if name not in names:
                     raise ValueError(f"incident {incident.id!r} names vendor {name!r}, which is not in the registry")
         return incidents
+
+    @field_validator("tests")
+    @classmethod
+    def _known_rules(cls, tests: list[PackTest], info: ValidationInfo) -> list[PackTest]:
+        if "rules" not in info.data:  # the rules themselves are invalid and already reported
+            return tests
+        # A disabled rule is still known: a test inherited from a base pack may name it (and
+        # then fails when run if it expects the rule to fire), which must not stop the pack loading.
+        known = {rule.id for rule in info.data["rules"]}
+        for test in tests:
+            for key in ("fires", "not_fires"):
+                for rule_id in getattr(test.expect, key):
+                    if rule_id not in known:
+                        close = difflib.get_close_matches(rule_id, sorted(known), n=1, cutoff=0.6)
+                        hint = f"; did you mean {close[0]!r}?" if close else ""
+                        raise ValueError(f"test {test.name!r}: expect.{key} names rule {rule_id!r}, which is not in the pack{hint}")
+        return tests
