@@ -265,7 +265,7 @@ def _build(target: Path, files: Sequence[Path]) -> RulePack:
         raise PackErrors(errors) from None
     fields = condition_fields([vendor.name for vendor in model.vendors])
     compiled: list[CompiledRule] = []
-    problems: list[PackError] = []
+    problems = _unknown_rules_in_tests(model, origins, target)
     for rule in model.rules:
         key = f"rules.{rule.id}.when"
         origin = _origin(origins, key, str(target))
@@ -282,6 +282,23 @@ def _build(target: Path, files: Sequence[Path]) -> RulePack:
     if problems:
         raise PackErrors(problems)
     return RulePack(model, tuple(compiled), fingerprint(model), str(target), origins)
+
+
+def _unknown_rules_in_tests(model: Pack, origins: Mapping[str, str], target: Path) -> list[PackError]:
+    """A test's ``fires``/``not_fires`` must name rules of the pack. A disabled rule still counts:
+    a test inherited from a base pack may name it, and then fails when run, which must not stop
+    the pack from loading for scoring."""
+    known = [rule.id for rule in model.rules]
+    problems: list[PackError] = []
+    for test in model.tests:
+        for name in ("fires", "not_fires"):
+            for rule_id in getattr(test.expect, name):
+                if rule_id not in known:
+                    close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.6)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    key = f"tests.{test.name}.expect.{name}"
+                    problems.append(PackError(f"no rule {rule_id!r} in the pack{hint}", path=_origin(origins, key, str(target)), key=key))
+    return problems
 
 
 def _key_hint(loc: Sequence[int | str]) -> str:
