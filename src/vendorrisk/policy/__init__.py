@@ -9,5 +9,7 @@
 from __future__ import annotations
 
 from vendorrisk.policy.cases import Outcome, PackReport, run_tests
+from vendorrisk.policy.diff import PackDiff, diff_packs
+from vendorrisk.policy.lint import Finding, lint
 
-__all__ = ["Outcome", "PackReport", "run_tests"]
+__all__ = ["Finding", "Outcome", "PackDiff", "PackReport", "diff_packs", "lint", "run_tests"]
