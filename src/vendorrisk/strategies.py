@@ -277,9 +277,19 @@ def contract_lists(
     return build()
 
 
-def _ranked_pair(draw: st.DrawFn, levels: Sequence[tuple[float, str]]) -> tuple[str, str]:
-    """Two values ``(a, b)`` with ``rank(a) < rank(b)``, from ``(rank, value)`` pairs (two ranks at least)."""
+def _ranked_pair(draw: st.DrawFn, levels: Sequence[tuple[float, str]], favour: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """Two values ``(a, b)`` with ``rank(a) < rank(b)``, from ``(rank, value)`` pairs (two ranks at least).
+
+    Half the time, when some of ``favour`` can be the worse value, the worse value is one of them.
+    """
     ranks = sorted({rank for rank, _ in levels})
+    favoured = tuple(sorted(value for rank, value in levels if value in favour and rank > ranks[0]))
+    prefer: bool = draw(st.booleans()) if favoured else False
+    if prefer:
+        worse = draw(_sampled(favoured))
+        top = next(rank for rank, value in levels if value == worse)
+        better = draw(_sampled(tuple(sorted(value for rank, value in levels if rank < top))))
+        return better, worse
     low = draw(st.integers(0, len(ranks) - 2))
     high = draw(st.integers(low + 1, len(ranks) - 1))
     pick = [draw(_sampled(tuple(sorted(value for rank, value in levels if rank == ranks[index])))) for index in (low, high)]
@@ -288,7 +298,7 @@ def _ranked_pair(draw: st.DrawFn, levels: Sequence[tuple[float, str]]) -> tuple[
 
 @st.composite
 def worsenings(
-    draw: st.DrawFn, /, rules: PackLike = None, *, fields: Sequence[str] = WORSENABLE, **pins: Any
+    draw: st.DrawFn, /, rules: PackLike = None, *, fields: Sequence[str] = WORSENABLE, favour: Sequence[str] = (), **pins: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A pair ``(contract, worse)``: a complete contract and the same contract worse in one input.
 
@@ -303,6 +313,8 @@ def worsenings(
     ----------
     rules : the pack whose order and reference data are used (loaded, a path, or None).
     fields : the inputs that may be made worse (a subset of :data:`WORSENABLE`).
+    favour : values (service types, countries) to try as the worse value more often, e.g. those
+        the pack's conditions name: a rule on one country is hard to hit among two hundred.
     **pins : columns pinned as in :func:`contracts`; a pinned column is never the one made worse.
     """
     _check_pins(pins)
@@ -311,6 +323,7 @@ def worsenings(
     if bad or not choices:
         raise InvalidArgument(f"fields must be some of {', '.join(WORSENABLE)} and not all pinned; got {', '.join(bad) or 'none left'}")
     pack = _pack(rules)
+    preferred = frozenset(favour)
     better = draw(contracts(pack, complete=True, **pins))
     name = draw(_sampled(tuple(choices)))
     worse = dict(better)
@@ -318,10 +331,10 @@ def worsenings(
         better[name], worse[name] = _BOOL_RISK[name]
     elif name in ("hosting", "operator"):
         order = HOSTING_RISK_ORDER if name == "hosting" else OPERATOR_RISK_ORDER
-        better[name], worse[name] = _ranked_pair(draw, list(enumerate(order)))
+        better[name], worse[name] = _ranked_pair(draw, list(enumerate(order)), preferred)
     elif name == "service_type":
         weights = pack.model.parameters.access.service_type
-        better[name], worse[name] = _ranked_pair(draw, [(weights[ServiceType(value)], value) for value in SERVICE_TYPES])
+        better[name], worse[name] = _ranked_pair(draw, [(weights[ServiceType(value)], value) for value in SERVICE_TYPES], preferred)
     elif name == "records":
         better[name] = draw(st.integers(0, 10**9))
         worse[name] = better[name] + draw(st.one_of(st.integers(1, 1_000), st.integers(1, 10**10)))
@@ -335,7 +348,9 @@ def worsenings(
         buyer = better["buyer_country"]
         codes = pack_countries(pack) + (() if name == "vendor_country" else ("none",))
         levels = [(0.0 if code in (buyer, "none") else strength.get(code, unassessed), code) for code in codes]
-        better[name], worse[name] = _ranked_pair(draw, levels)
+        better[name], worse[name] = _ranked_pair(draw, levels, preferred)
+        if "vendor_name" not in pins:  # a registry vendor's own seat and owners would override the input
+            better["vendor_name"] = worse["vendor_name"] = draw(_sampled(UNREGISTERED_VENDORS))
     return better, worse
 
 

@@ -328,7 +328,11 @@ def monotonicity(rules: Rules = None, *, budget: float = BUDGET, seed: int = 0) 
 
     pack = pack_of(rules)
     found: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]] = []
-    pairs = st.lists(worsenings(pack), min_size=1, max_size=16)
+    # Values the conditions name are tried as the worse value more often (a rule on one country
+    # of two hundred is otherwise rarely hit).
+    named = {node.value for c in pack.rules for node in ast.walk(ast.parse(c.rule.when.strip(), mode="eval"))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    pairs = st.lists(worsenings(pack, favour=sorted(named)), min_size=1, max_size=16)
 
     def check(batch: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
         rows = [row for pair in batch for row in pair]
