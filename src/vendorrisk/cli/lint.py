@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_OK
 from vendorrisk.errors import DependencyError
-from vendorrisk.policy.lint import BUDGET, SAMPLE, lint
+from vendorrisk.policy.lint import BUDGET, SAMPLE, lint_pack
 from vendorrisk.rules.loader import load_rules
 
 FORMATS: Final = ("text", "json")
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         except DependencyError as exc:
             print(f"vendorrisk: lint: no monotonicity search: {exc}", file=sys.stderr)
             budget = 0.0
-    findings = lint(pack, budget=budget, seed=args.seed, sample=max(1, args.sample))
+    findings = lint_pack(pack, budget=budget, seed=args.seed, sample=max(1, args.sample))
     if args.format == "json":
         json.dump({"pack": pack.name, "fingerprint": pack.fingerprint, "findings": [f.as_dict() for f in findings]}, sys.stdout, indent=2)
         print()

@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from vendorrisk.policy.cases import Outcome, PackReport, run_tests
 from vendorrisk.policy.diff import PackDiff, diff_packs
-from vendorrisk.policy.lint import Finding, lint
+from vendorrisk.policy.lint import Finding, lint_pack
 
-__all__ = ["Finding", "Outcome", "PackDiff", "PackReport", "diff_packs", "lint", "run_tests"]
+__all__ = ["Finding", "Outcome", "PackDiff", "PackReport", "diff_packs", "lint_pack", "run_tests"]

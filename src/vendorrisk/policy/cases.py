@@ -20,6 +20,7 @@ import numpy as np
 
 from vendorrisk.engine import Rules, pack_of
 from vendorrisk.engine import run as engine_run
+from vendorrisk.errors import InputError
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.rules.model import Expectation, PackTest
 from vendorrisk.schema import BANDS, CANONICAL_COLUMNS, to_cell
@@ -126,6 +127,8 @@ def check(expect: Expectation, actual: Actual, disabled: frozenset[str] = frozen
 def run_tests(rules: Rules = None, names: Sequence[str] | None = None) -> PackReport:
     """Run a pack's tests (all, or those in ``names``) and report each with the pack's coverage.
 
+    Raises :class:`~vendorrisk.errors.InputError` if a name in ``names`` is not a test of the pack.
+
     The contracts of the tests are scored together through :func:`vendorrisk.engine.run`: one
     batch per distinct ``as_of`` (one batch when no test sets it). Coverage counts the rules
     that fired (at the point score) in any test that ran, whether it passed or not.
@@ -138,6 +141,9 @@ def run_tests(rules: Rules = None, names: Sequence[str] | None = None) -> PackRe
     """
     pack = pack_of(rules)
     tests = [test for test in pack.model.tests if names is None or test.name in names]
+    missing = sorted(set(names or ()) - {test.name for test in tests})
+    if missing:
+        raise InputError(f"{pack.source}: no test named {missing[0]!r} in pack {pack.name}")
     actuals = score_tests(pack, [test for test in tests if test.skip is None])
     outcomes: list[Outcome] = []
     fired: set[str] = set()
