@@ -212,6 +212,14 @@ def test_plugin_runs_pack_tests_as_items(pytester: pytest.Pytester) -> None:
     assert "Traceback" not in result.stdout.str() and "pytest_plugin.py" not in result.stdout.str()
 
 
+def test_plugin_items_work_with_last_failed(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", test_overlay=WRONG)
+    pytester.runpytest().assert_outcomes(passed=len(vendorrisk.load_rules().model.tests), failed=1)
+    result = pytester.runpytest("--lf", "-x")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["FAILED test_overlay.toml::png_is_low*"])
+
+
 def test_plugin_selects_with_k_and_reads_the_ini_option(pytester: pytest.Pytester) -> None:
     pytester.makeini(f"[pytest]\nvendorrisk_packs =\n    {default_pack_path()}\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-k", "png_2010 or refused")
