@@ -41,7 +41,7 @@ import itertools
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -54,7 +54,7 @@ from vendorrisk.reference import GRADES
 from vendorrisk.rules.expr import FieldType, condition_fields
 from vendorrisk.rules.loader import CompiledRule, RulePack
 from vendorrisk.rules.model import Cap, Floor, Gate
-from vendorrisk.schema import FIELD_BY_NAME, GATES, NO_LINK, DataCategory, Hosting, Operator, ServiceType
+from vendorrisk.schema import FACTORS, FIELD_BY_NAME, GATES, NO_LINK, DataCategory, Hosting, Operator, ServiceType, to_cell
 
 __all__ = ["KINDS", "Finding", "lint_pack", "monotonicity", "test_case_toml"]
 
@@ -378,7 +378,6 @@ def monotonicity(rules: Rules = None, *, budget: float = BUDGET, seed: int = 0) 
 
 
 _Hit = tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
-_COMPARED_FACTORS: Final = ("sensitivity", "legal_reach", "access", "incidents", "governance")
 
 
 def _violation(pack: RulePack, batch: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> _Hit | None:
@@ -386,13 +385,13 @@ def _violation(pack: RulePack, batch: Sequence[tuple[dict[str, Any], dict[str, A
     factors is lower, with both outcomes; the pairs are scored in one engine batch."""
     rows = [row for pair in batch for row in pair]
     names = list(dict.fromkeys(name for row in rows for name in row))
-    table = {name: [_cell(row.get(name)) for row in rows] for name in names} | {"contract_id": [f"m{i}" for i in range(len(rows))]}
+    table = {name: [to_cell(row.get(name)) for row in rows] for name in names} | {"contract_id": [f"m{i}" for i in range(len(rows))]}
     c = engine_run(table, pack, None).columns
     for k, (better, worse) in enumerate(batch):
         a, b = 2 * k, 2 * k + 1
         if c["error"][a] or c["error"][b]:
             continue
-        if any(c[f][b] < c[f][a] - _EPS for f in _COMPARED_FACTORS):
+        if any(c[f][b] < c[f][a] - _EPS for f in FACTORS):
             continue
         if c["score"][b] < c["score"][a] - _EPS or GATES.index(c["gate"][b]) < GATES.index(c["gate"][a]):
             before, after = ({"score": float(c["score"][r]), "gate": c["gate"][r], "reasons": c["reasons"][r]} for r in (a, b))
@@ -412,12 +411,6 @@ def _reduced(pack: RulePack, better: dict[str, Any], worse: dict[str, Any], befo
         if hit is not None:
             better, worse, before, after = hit
     return better, worse, before, after
-
-
-def _cell(value: Any) -> str | None:
-    from vendorrisk.schema import to_cell
-
-    return to_cell(value)
 
 
 def test_case_toml(name: str, contract: dict[str, Any], expect: dict[str, Any], comment: str = "") -> str:
