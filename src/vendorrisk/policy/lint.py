@@ -54,7 +54,7 @@ from vendorrisk.reference import GRADES
 from vendorrisk.rules.expr import FieldType, condition_fields
 from vendorrisk.rules.loader import CompiledRule, RulePack
 from vendorrisk.rules.model import Cap, Floor, Gate
-from vendorrisk.schema import FACTORS, FIELD_BY_NAME, GATES, NO_LINK, DataCategory, Hosting, Operator, ServiceType, to_cell
+from vendorrisk.schema import FACTORS, FIELD_BY_NAME, FIELDS, GATES, NO_LINK, DataCategory, to_cell
 
 __all__ = ["KINDS", "Finding", "lint_pack", "monotonicity", "test_case_toml"]
 
@@ -218,50 +218,71 @@ def _candidates(name: str, field: FieldType, constants: Sequence[float], strings
 
 
 def sample_contracts(pack: RulePack, n: int, seed: int) -> pa.Table:
-    """``n`` complete contracts in the canonical columns: each input independently the safest
-    value (1/3), the riskiest (1/3) or any value (1/3), so rare corners are reached."""
+    """``n`` contracts with every input of :data:`vendorrisk.schema.FIELDS` known: each input,
+    independently, its safest value (1/3), its riskiest (1/3) or any value (1/3), so that rare
+    corners (every control absent, a strong state, a large register) are reached.
+
+    The order comes from the schema (ordered enums, booleans, counts) or the pack (an enum the
+    access parameters weigh, category weights, jurisdiction strengths); unordered inputs take
+    any value. Vendor names are half registry vendors (their seats and ledgers), half none.
+    """
     rng = np.random.default_rng(seed)
     model = pack.model
     strengths = {j.code: j.strength for j in model.jurisdictions}
-    countries = np.array(sorted(set(model.governance) | set(strengths)))
-    strongest = np.array(sorted(strengths, key=lambda code: -strengths[code])[: max(1, len(strengths) // 5)])
-    weakest = np.array([code for code in countries if strengths.get(code, 1.0) < 0.3] or list(countries))
-    service = np.array(sorted(ServiceType, key=lambda s: model.parameters.access.service_type[s]), dtype=object).astype(str)
-    vendors = np.array([vendor.name for vendor in model.vendors] + ["Acme Data Systems"])
-    tilt = rng.integers(0, 3, size=(12, n))  # 0 safest, 1 riskiest, 2 any
-
-    def pick(row: int, safe: Any, risky: Any, any_: NDArray[Any]) -> NDArray[Any]:
-        options = np.stack([np.broadcast_to(np.asarray(safe, dtype=object), n), np.broadcast_to(np.asarray(risky, dtype=object), n), any_.astype(object)])
-        chosen: NDArray[Any] = options[tilt[row], np.arange(n)]
-        return chosen
+    countries = np.array(sorted(set(model.governance) | set(strengths)), dtype=object)
+    ranked = sorted(strengths, key=lambda code: -strengths[code])
+    strongest = np.array(ranked[: max(1, len(ranked) // 5)], dtype=object)
+    weakest = np.array(ranked[-max(1, len(ranked) // 5):], dtype=object)
+    links = np.append(countries, NO_LINK)
+    vendors = np.array([vendor.name for vendor in model.vendors], dtype=object)
+    weights = model.parameters.sensitivity.weights
+    by_weight = sorted(DataCategory, key=lambda c: weights[c])
+    days = (dt.date(2025, 12, 31) - dt.date(2000, 1, 1)).days
 
     def anyof(values: Sequence[Any] | NDArray[Any]) -> NDArray[Any]:
         return np.asarray(values, dtype=object)[rng.integers(0, len(values), n)]
 
-    hosting, operator = [h.value for h in Hosting], [o.value for o in Operator]
-    categories = np.array([c.value for c in DataCategory])
-    chosen = rng.random((n, len(categories))) < 0.2
-    chosen[np.arange(n), rng.integers(0, len(categories), n)] = True
-    cats = np.array([";".join(categories[row]) for row in chosen], dtype=object)
-    links = np.append(countries, NO_LINK)
-    days = rng.integers(0, (dt.date(2025, 12, 31) - dt.date(2000, 1, 1)).days, n)
-    columns = {
-        "contract_id": np.array([f"s{i}" for i in range(n)], dtype=object),
-        "buyer_country": pick(0, anyof(countries), anyof(countries), anyof(countries)),
-        "vendor_name": pick(1, None, anyof(vendors), np.where(rng.random(n) < 0.5, anyof(vendors), np.full(n, None, dtype=object))),
-        "vendor_country": pick(2, anyof(weakest), anyof(strongest), anyof(countries)),
-        "vendor_parent_country": pick(3, NO_LINK, anyof(strongest), anyof(links)),
-        "financing_country": pick(4, NO_LINK, anyof(strongest), anyof(links)),
-        "service_type": pick(5, service[0], service[-1], anyof(service)),
-        "data_categories": pick(6, "public", "biometric;defense;health;identity;law_enforcement", cats),
-        "records": pick(7, 0, 10**9, (10 ** rng.uniform(0, 9, n)).astype(np.int64)).astype(str),
-        "hosting": pick(8, hosting[0], hosting[-1], anyof(hosting)),
-        "operator": pick(9, operator[0], operator[-1], anyof(operator)),
-        "vendor_remote_access": pick(10, "false", "true", anyof(["true", "false"])),
-        "customer_held_keys": pick(11, "true", "false", anyof(["true", "false"])),
-        "audit_rights": pick(11, "true", "false", anyof(["true", "false"])),
-        "signed": np.array([str(dt.date(2000, 1, 1) + dt.timedelta(days=int(d))) for d in days], dtype=object),
-    }
+    def tilted(safe: Any, risky: Any, any_: NDArray[Any]) -> NDArray[Any]:
+        options = np.stack([np.broadcast_to(np.asarray(safe, dtype=object), n), np.broadcast_to(np.asarray(risky, dtype=object), n), any_])
+        chosen: NDArray[Any] = options[rng.integers(0, 3, n), np.arange(n)]
+        return chosen
+
+    def amounts() -> NDArray[Any]:
+        return tilted("0", "1000000000", (10 ** rng.uniform(0, 9, n)).astype(np.int64).astype(str).astype(object))
+
+    def categories() -> NDArray[Any]:
+        values = np.array([c.value for c in DataCategory])
+        chosen = rng.random((n, len(values))) < 0.2
+        chosen[np.arange(n), rng.integers(0, len(values), n)] = True
+        mixed = np.array([";".join(values[row]) for row in chosen], dtype=object)
+        return tilted(by_weight[0].value, ";".join(c.value for c in by_weight[-5:]), mixed)
+
+    columns: dict[str, NDArray[Any]] = {}
+    for spec in FIELDS:
+        name = spec.name
+        weighted = getattr(model.parameters.access, name, None)
+        if spec.kind == "id":
+            columns[name] = np.array([f"s{i}" for i in range(n)], dtype=object)
+        elif name == "vendor_name":
+            columns[name] = np.where(rng.random(n) < 0.5, anyof(vendors), np.full(n, None, dtype=object)) if len(vendors) else np.full(n, None, dtype=object)
+        elif spec.kind == "country":
+            columns[name] = anyof(countries) if spec.required else tilted(anyof(weakest), anyof(strongest), anyof(countries))
+        elif spec.kind == "link_country":
+            columns[name] = tilted(NO_LINK, anyof(strongest), anyof(links))
+        elif spec.kind == "enum" and (spec.risk_order or isinstance(weighted, dict)):
+            order = [str(v) for v in spec.risk_order] if spec.risk_order else sorted(spec.values, key=lambda v: weighted[v])  # type: ignore[index]
+            columns[name] = tilted(order[0], order[-1], anyof(spec.values))
+        elif spec.kind == "enum":
+            columns[name] = anyof(spec.values)
+        elif spec.kind == "set":
+            columns[name] = categories()
+        elif spec.kind == "bool" and spec.risk_order is not None:
+            safe, risky = (str(v).lower() for v in spec.risk_order)
+            columns[name] = tilted(safe, risky, anyof(["true", "false"]))
+        elif spec.kind in ("count", "amount"):
+            columns[name] = amounts()
+        elif spec.kind == "date":
+            columns[name] = np.array([str(dt.date(2000, 1, 1) + dt.timedelta(days=int(d))) for d in rng.integers(0, days, n)], dtype=object)
     return pa.table({name: pa.array(list(values), pa.string()) for name, values in columns.items()})
 
 
