@@ -4,8 +4,9 @@ One module per subcommand; each has ``add(commands)``, which registers its parse
 ``run=`` its entry point, and that ``run(args) -> int``. Library errors and OS errors are
 turned into messages and exit codes in :func:`main` alone.
 
-Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or rule-pack error;
-3 some rows invalid (the output is still complete and each bad row has its ``error``).
+Exit codes: 0 every row scored; 1 ``--fail-on`` band reached (``test``: a test failed; ``lint``:
+findings); 2 usage, input or rule-pack error; 3 some rows invalid (the output is still complete and
+each bad row has its ``error``).
 """
 
 from __future__ import annotations
