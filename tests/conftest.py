@@ -16,3 +16,6 @@ with warnings.catch_warnings():
         import hypothesis.extra._patching  # noqa: F401
     except ImportError:  # libcst not installed: hypothesis then skips the patch quietly
         pass
+
+# pytester: the pytest plugin of vendorrisk.policy is tested by running pytest inside pytest.
+pytest_plugins = ("pytester",)

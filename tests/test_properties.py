@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import vendorrisk
-from strategies import (
+from vendorrisk.strategies import (
     CANONICAL_COLUMNS,
     DATA_CATEGORIES,
     HOSTING_RISK_ORDER,

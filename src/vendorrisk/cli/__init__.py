@@ -4,8 +4,9 @@ One module per subcommand; each has ``add(commands)``, which registers its parse
 ``run=`` its entry point, and that ``run(args) -> int``. Library errors and OS errors are
 turned into messages and exit codes in :func:`main` alone.
 
-Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or rule-pack error;
-3 some rows invalid (the output is still complete and each bad row has its ``error``).
+Exit codes: 0 every row scored; 1 ``--fail-on`` band reached (``test``: a test failed; ``lint``:
+findings); 2 usage, input or rule-pack error; 3 some rows invalid (the output is still complete and
+each bad row has its ``error``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ import sys
 from collections.abc import Sequence
 
 from vendorrisk import __version__
-from vendorrisk.cli import calibrate, score, sources
+from vendorrisk.cli import calibrate, diff, lint, score, sources, test
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INTERRUPTED, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, Parser
 from vendorrisk.errors import VendorRiskError
 
 __all__ = ["EXIT_FAIL_ON", "EXIT_INTERRUPTED", "EXIT_INVALID_ROWS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: The subcommands, in the order ``--help`` lists them.
-COMMANDS = (score, calibrate, sources)
+COMMANDS = (score, calibrate, test, lint, diff, sources)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,7 +34,11 @@ from vendorrisk.rules.model import KEYED_LISTS, Pack, Rule
 
 DEFAULT: Final = "default"
 _EFFECT_KINDS: Final = frozenset({"add", "multiply", "floor", "cap", "gate"})
-# Keys whose lists merge by a key field when one pack extends another.
+#: Lists whose entries are merged key by key when a pack extends another (a partial entry overrides
+#: only the keys it gives) and whose messages name the file each entry came from.
+_TRACKED: Final = ("rules", "tests")
+#: Top-level keys left out of the fingerprint: they do not change any score (docs/policy-testing.md).
+UNSCORED_KEYS: Final = frozenset({"tests"})
 
 
 @dataclass(frozen=True)
@@ -149,10 +153,11 @@ def _read_pack(
         for key, value in _read(path).items():
             if isinstance(value, list) and isinstance(merged.get(key, []), list):
                 merged.setdefault(key, []).extend(value)
-                if key == "rules":
-                    for rule in value:
-                        if isinstance(rule, dict) and isinstance(rule.get("id"), str):
-                            origins[f"rules.{rule['id']}"] = str(path)
+                if key in _TRACKED:  # rules and tests: each entry's file, for messages
+                    label = KEYED_LISTS[key][0]
+                    for entry in value:
+                        if isinstance(entry, dict) and isinstance(entry.get(label), str):
+                            origins[f"{key}.{entry[label]}"] = str(path)
             else:
                 clash = _clash(merged.get(key), value, key)
                 if clash:
@@ -190,7 +195,7 @@ def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     result = copy.deepcopy(base)
     for key, value in top.items():
         if key in KEYED_LISTS and isinstance(value, list) and isinstance(result.get(key), list):
-            result[key] = _merge_keyed(key, result[key], value, partial=key == "rules")
+            result[key] = _merge_keyed(key, result[key], value, partial=key in _TRACKED)
         elif isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key] = _overlay(result[key], value)
         else:
@@ -237,7 +242,7 @@ def _key_path(document: Mapping[str, Any], loc: Sequence[int | str]) -> str:
 
 def _origin(origins: Mapping[str, str], key: str, default: str) -> str:
     first = key.split(".")[0]
-    if first == "rules" and "." in key:
+    if first in _TRACKED and "." in key:
         return origins.get(".".join(key.split(".")[:2]), origins.get(first, default))
     return origins.get(first, default)
 
@@ -261,7 +266,7 @@ def _build(target: Path, files: Sequence[Path]) -> RulePack:
         raise PackErrors(errors) from None
     fields = condition_fields([vendor.name for vendor in model.vendors])
     compiled: list[CompiledRule] = []
-    problems: list[PackError] = []
+    problems = _unknown_rules_in_tests(model, origins, target)
     for rule in model.rules:
         key = f"rules.{rule.id}.when"
         origin = _origin(origins, key, str(target))
@@ -278,6 +283,23 @@ def _build(target: Path, files: Sequence[Path]) -> RulePack:
     if problems:
         raise PackErrors(problems)
     return RulePack(model, tuple(compiled), fingerprint(model), str(target), origins)
+
+
+def _unknown_rules_in_tests(model: Pack, origins: Mapping[str, str], target: Path) -> list[PackError]:
+    """A test's ``fires``/``not_fires`` must name rules of the pack. A disabled rule still counts:
+    a test inherited from a base pack may name it, and then fails when run, which must not stop
+    the pack from loading for scoring."""
+    known = [rule.id for rule in model.rules]
+    problems: list[PackError] = []
+    for test in model.tests:
+        for name in ("fires", "not_fires"):
+            for rule_id in getattr(test.expect, name):
+                if rule_id not in known:
+                    close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.6)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    key = f"tests.{test.name}.expect.{name}"
+                    problems.append(PackError(f"no rule {rule_id!r} in the pack{hint}", path=_origin(origins, key, str(target)), key=key))
+    return problems
 
 
 def _key_hint(loc: Sequence[int | str]) -> str:
@@ -319,6 +341,10 @@ def _monotonicity_problem(rule: Rule, condition: Condition) -> str | None:
 
 
 def fingerprint(model: Pack) -> str:
-    """``sha256:`` + the digest of the pack's canonical JSON (sorted keys, no whitespace)."""
-    canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """``sha256:`` + the digest of the pack's canonical JSON (sorted keys, no whitespace).
+
+    The pack's ``[[tests]]`` are left out (:data:`UNSCORED_KEYS`): the fingerprint names what
+    scored a result, and adding or fixing a test changes no score.
+    """
+    canonical = json.dumps(model.model_dump(mode="json", exclude=set(UNSCORED_KEYS)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

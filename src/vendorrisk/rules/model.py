@@ -7,13 +7,18 @@ use the parameters.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal, Self
+import datetime as dt
+import difflib
+from typing import Annotated, Any, Final, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from vendorrisk.reference import GRADES, GovernanceEntry, Grade, Incident, Jurisdiction, Restriction, TableMeta, Vendor
 from vendorrisk.schema import (
+    BANDS,
+    CANONICAL_COLUMNS,
     FIELD_BY_NAME,
+    GATES,
     CountryCode,
     DataCategory,
     Hosting,
@@ -31,6 +36,7 @@ KEYED_LISTS: Final = {
     "vendors": ("name", "vendor name"),
     "incidents": ("id", "incident id"),
     "restrictions": ("id", "restriction id"),
+    "tests": ("name", "test name"),
 }
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -367,6 +373,65 @@ class Rule(_Model):
         )
 
 
+#: Scalars a test contract's cells may hold (lists for ``data_categories``; dates as TOML dates).
+Cell = str | bool | int | float | dt.date | list[str]
+BandName = Literal["low", "medium", "high", "critical"]
+GateName = Literal["pass", "warn", "block"]
+assert BANDS == get_args(BandName) and GATES == get_args(GateName)
+
+
+class Expectation(_Model):
+    """What a pack test expects; every key given must hold (``invalid`` excludes the others)."""
+
+    band: BandName | None = None
+    score: Score | None = None
+    score_min: Score | None = None
+    score_max: Score | None = None
+    gate: GateName | None = None
+    fires: list[RuleId] = []
+    not_fires: list[RuleId] = []
+    invalid: bool | str | None = None
+
+    @model_validator(mode="after")
+    def _possible(self) -> Self:
+        given = [name for name in self.model_fields_set if name != "invalid"]
+        if not self.model_fields_set:
+            raise ValueError(f"expect is empty: give at least one of {', '.join(Expectation.model_fields)}")
+        if self.invalid not in (None, False) and given:
+            raise ValueError(f"a test that expects the contract to be refused (invalid) cannot also expect {', '.join(sorted(given))}")
+        if self.score_min is not None and self.score_max is not None and self.score_min > self.score_max:
+            raise ValueError(f"score_min {self.score_min} is above score_max {self.score_max}")
+        low = -1.0 if self.score_min is None else self.score_min
+        high = 101.0 if self.score_max is None else self.score_max
+        if self.score is not None and not low <= self.score <= high:
+            raise ValueError(f"score {self.score} is outside score_min..score_max")
+        both = sorted(set(self.fires) & set(self.not_fires))
+        if both:
+            raise ValueError(f"{both[0]!r} is both in fires and not_fires")
+        return self
+
+
+class PackTest(_Model):
+    """One ``[[tests]]`` case: a contract in the canonical columns and what the pack must decide."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    contract: dict[str, Cell]
+    as_of: dt.date | None = None
+    expect: Expectation
+    skip: Annotated[str, Field(min_length=1)] | None = None
+    description: str = ""
+
+    @field_validator("contract")
+    @classmethod
+    def _canonical(cls, contract: dict[str, Cell]) -> dict[str, Cell]:
+        for key in contract:
+            if key not in CANONICAL_COLUMNS:
+                close = difflib.get_close_matches(key, CANONICAL_COLUMNS, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"{key!r} is not a canonical column{hint}")
+        return contract
+
+
 class Pack(_Model):
     """A whole rule pack after its files (and the pack it extends) are merged."""
 
@@ -389,8 +454,9 @@ class Pack(_Model):
     # Optional: a pack without it (one not extending the default) has no restriction lists.
     restrictions_meta: TableMeta | None = None
     restrictions: list[Restriction] = []
+    tests: list[PackTest] = []
 
-    @field_validator("rules", "jurisdictions", "vendors", "incidents", "restrictions")
+    @field_validator("rules", "jurisdictions", "vendors", "incidents", "restrictions", "tests")
     @classmethod
     def _unique(cls, entries: list[Any], info: ValidationInfo) -> list[Any]:
         key, label = KEYED_LISTS[str(info.field_name)]
