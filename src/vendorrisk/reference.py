@@ -25,6 +25,13 @@ from vendorrisk.schema import CountryCode, UnitFloat, country_names
 
 Grade = Literal["alleged", "denied", "reported", "audited", "confirmed"]
 GRADES: Final[tuple[Grade, ...]] = ("denied", "alleged", "reported", "audited", "confirmed")
+#: What an incident is evidence of. Only the counted kinds enter the incident factor, each with
+#: its pack weight: a legal statement is legal reach (scored by the jurisdiction table), a
+#: restriction is a state's verdict, not an access event, and conduct is no access path.
+CountedKind = Literal["access_used", "exposed_path", "third_party_compromise"]
+IncidentKind = Literal["access_used", "exposed_path", "third_party_compromise", "legal_exposure", "restriction", "conduct"]
+COUNTED_KINDS: Final[tuple[CountedKind, ...]] = ("access_used", "exposed_path", "third_party_compromise")
+INCIDENT_KINDS: Final[tuple[IncidentKind, ...]] = (*COUNTED_KINDS, "legal_exposure", "restriction", "conduct")
 StateControl = Literal["none", "minority", "majority", "controlled", "state_owned", "unknown"]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 
@@ -111,8 +118,10 @@ class Incident(_Table):
     countries: list[CountryCode] = []
     states: list[CountryCode] = []
     attribution: str | None = None
+    kind: IncidentKind
     grade: Grade
     summary: str
+    review: str | None = None
     sources: Annotated[list[Url], Field(min_length=1)]
 
 
@@ -193,6 +202,7 @@ class Reference:
     governance_available_from: tuple[int, int]
     control: tuple[float, float]
     grade_weight: Mapping[str, float]
+    kind_weight: Mapping[str, float]
     half_life_days: float
 
     @cached_property
@@ -296,15 +306,19 @@ class Reference:
 
     @cached_property
     def _incident_pairs(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-        """One entry per (incident, registry vendor): vendor index, public day, grade weight."""
+        """One entry per (incident, registry vendor) that counts: vendor index, public day, and weight
+        ``grade_weight[grade] * kind_weight[kind]`` (kinds without a weight count 0 and are left out)."""
         index = {name: i for i, name in enumerate(self.vendor_names)}
         vendors, days, weights = [], [], []
         for incident in self.incidents:
+            weight = self.grade_weight[incident.grade] * self.kind_weight.get(incident.kind, 0.0)
+            if weight <= 0.0:
+                continue
             for name in incident.vendors:
                 if name in index:
                     vendors.append(index[name])
                     days.append((incident.date - dt.date(1970, 1, 1)).days)
-                    weights.append(self.grade_weight[incident.grade])
+                    weights.append(weight)
         return np.array(vendors, dtype=np.int64), np.array(days, dtype=np.int64), np.array(weights)
 
     @cached_property
@@ -327,7 +341,7 @@ class Reference:
         return vendor << 32 | (day + (1 << 20)), running, last
 
     def incident_exposure(self, vendor: NDArray[np.int32], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
-        """Evidence-weighted, decayed incident sum ``sum_i w(grade_i) * 0.5 ** (age_i / half_life)``.
+        """Evidence-weighted, decayed incident sum ``sum_i g(grade_i) * k(kind_i) * 0.5 ** (age_i / half_life)``.
 
         Only incidents of the contract's vendor public on or before its as-of date count.
         Shapes: ``vendor`` and ``as_of`` are ``(n_contracts,)``; so is the result.
