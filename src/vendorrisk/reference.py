@@ -66,27 +66,18 @@ class Law(_Table):
     source: Url
 
 
-Guarantee = Literal["yes", "partial", "no"]
-
-
-class Guarantees(_Table):
-    """The four EDPB European Essential Guarantees (Recommendations 02/2020)."""
-
-    clear_law: Guarantee
-    necessity: Guarantee
-    oversight: Guarantee
-    remedy: Guarantee
-
-
 class Jurisdiction(_Table):
+    """A state's compulsion strength with its reasons.
+
+    Only ``strength`` enters the score. The EDPB European Essential Guarantees, the OECD
+    Declaration, EU adequacy and extraterritorial reach are weighed in the ``rationale`` rather
+    than stored as keys that no formula would read.
+    """
+
     code: CountryCode
     name: str
     strength: UnitFloat
     rationale: Annotated[str, Field(min_length=1)]
-    eeg: Guarantees
-    oecd_declaration: bool
-    eu_adequacy: Literal["yes", "partial", "no", "n/a"]
-    extraterritorial: bool
     sources: Annotated[list[Url], Field(min_length=1)]
     laws: Annotated[list[Law], Field(min_length=1)]
 
