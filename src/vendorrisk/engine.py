@@ -168,7 +168,8 @@ def scored_table(arrow: pa.Table, pack: RulePack, as_of: dt.date | None, hash_id
 def provenance(pack: RulePack) -> dict[bytes, bytes]:
     """Schema metadata stamped on every scored table: the pack and the editions of its reference tables."""
     model = pack.model
-    metas = (model.jurisdictions_meta, model.vendors_meta, model.incidents_meta, model.governance_meta)
+    metas = [model.jurisdictions_meta, model.vendors_meta, model.incidents_meta, model.governance_meta]
+    metas += [model.population_meta] if model.population_meta is not None else []
     stamp = {
         "vendorrisk.fingerprint": pack.fingerprint,
         "vendorrisk.pack": f"{model.pack.name} {model.pack.version}",

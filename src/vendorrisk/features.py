@@ -1,8 +1,8 @@
 """Validated inputs + reference data -> per-contract features (numpy columns).
 
 Resolves the vendor in the registry, the states that can reach it (seat, parent, controlling
-shareholders, financing state), the as-of date, the buyer's governance rating and the vendor's
-incident exposure as of that date. Every array is ``(n_contracts,)`` unless stated.
+shareholders, financing state), the as-of date, the buyer's governance rating and population and
+the vendor's incident exposure as of that date. Every array is ``(n_contracts,)`` unless stated.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Features:
     governance_cell : where the buyer's rating as of ``as_of`` is in the reference's rating tables.
     governance_total, governance_status, governance_edition : Freedom House as of ``as_of``.
     incident_sum : evidence-weighted, decayed incident sum as of ``as_of`` (before saturation).
+    population : the buyer country's population in the year of ``as_of``; NaN when unknown.
     """
 
     vendor: NDArray[np.int32]
@@ -56,6 +57,7 @@ class Features:
     governance_status: NDArray[np.int8]
     governance_edition: NDArray[np.int16]
     incident_sum: NDArray[np.float64]
+    population: NDArray[np.float64]
 
 
 def _match_vendors(inputs: Inputs, pack: RulePack) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
@@ -94,4 +96,7 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     cell = reference.governance_cell(buyer, dates, max_age)
     total, status, edition = reference.governance_at(cell, max_age)
     incident_sum = reference.incident_exposure(vendor, dates)
-    return Features(vendor, inputs.known["vendor_name"], buyer, links, link_kind, dates, cell, total, status, edition, incident_sum)
+    population = reference.population_at(buyer, dates)
+    return Features(
+        vendor, inputs.known["vendor_name"], buyer, links, link_kind, dates, cell, total, status, edition, incident_sum, population
+    )

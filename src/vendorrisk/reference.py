@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Final, Literal
 
@@ -128,6 +128,13 @@ class GovernanceEntry(_Table):
     total: dict[int, FreedomScore] = {}
 
 
+class PopulationEntry(_Table):
+    """A country's population by year (World Bank SP.POP.TOTL in the default pack)."""
+
+    name: str
+    count: Annotated[dict[int, Annotated[int, Field(gt=0)]], Field(min_length=1)]
+
+
 # --- vendor names ----------------------------------------------------------------------------
 
 # Legal-form words dropped from the end of a name before matching ("Huawei Technologies Co., Ltd."
@@ -195,6 +202,7 @@ class Reference:
     grade_weight: Mapping[str, float]
     kind_weight: Mapping[str, float]
     half_life_days: float
+    population: Mapping[str, PopulationEntry] = field(default_factory=dict)
 
     @cached_property
     def strength(self) -> NDArray[np.float64]:
@@ -352,6 +360,35 @@ class Reference:
         # elsewhere the scale is discarded, and the floor keeps 0.5 ** x finite for any date.
         scale = 0.5 ** np.maximum((day - last[safe]) / self.half_life_days, -1000.0)
         return np.where(hit, running[safe] * scale, 0.0)
+
+    @cached_property
+    def _population_table(self) -> tuple[int, NDArray[np.float64]]:
+        """``(first year, (n_countries + 1, n_years))``: each country's population in each year of the
+        table, carried forward over gaps and back before its first count; NaN for a country without
+        counts and in the last row (unknown codes)."""
+        years = sorted({year for entry in self.population.values() for year in entry.count}) or [2000]
+        first = years[0]
+        table = np.full((len(COUNTRY_CODES) + 1, years[-1] - first + 1), np.nan)
+        for country, entry in self.population.items():
+            row = table[COUNTRY_INDEX[country]]
+            known = sorted(entry.count)
+            row[: known[0] - first] = entry.count[known[0]]
+            for year, following in zip(known, [*known[1:], years[-1] + 1]):
+                row[year - first : following - first] = entry.count[year]
+        return first, table
+
+    def population_at(self, country: NDArray[np.int16], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
+        """``(n_contracts,)`` the population of each buyer country in the year of its as-of date.
+
+        Years outside the table read its first or last year (population moves slowly); an unknown
+        country, or one the table does not hold, reads NaN (unknown).
+        """
+        first, table = self._population_table
+        year = as_of.astype("datetime64[Y]").astype(np.int64) + 1970
+        column = np.minimum(np.maximum(year - first, 0), table.shape[1] - 1)
+        # Country -1 (unknown) reads the last row, which is NaN.
+        population: NDArray[np.float64] = table[country.astype(np.intp), column]
+        return population
 
     @cached_property
     def _edition_by_day(self) -> NDArray[np.int16]:

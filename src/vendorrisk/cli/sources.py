@@ -20,12 +20,15 @@ def run(args: argparse.Namespace) -> int:
     model = pack.model
     print(f"pack {model.pack.name} {model.pack.version} ({pack.source})")
     print(f"fingerprint {pack.fingerprint}")
-    for meta, count in (
+    tables = [
         (model.jurisdictions_meta, len(model.jurisdictions)),
         (model.vendors_meta, len(model.vendors)),
         (model.incidents_meta, len(model.incidents)),
         (model.governance_meta, len(model.governance)),
-    ):
+    ]
+    if model.population_meta is not None:
+        tables.append((model.population_meta, len(model.population)))
+    for meta, count in tables:
         print(f"{meta.table}: {count} entries; edition {meta.edition}; published {meta.published}")
         print(f"  source: {meta.source}")
         if meta.attribution:

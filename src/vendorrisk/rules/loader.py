@@ -77,6 +77,7 @@ class RulePack:
             {str(grade): weight for grade, weight in params.incidents.grade_weights.items()},
             {str(kind): weight for kind, weight in params.incidents.kind_weights.items()},
             params.incidents.half_life_years * 365.25,
+            model.population,
         )
 
     @property

@@ -19,6 +19,7 @@ from vendorrisk.reference import (
     Grade,
     Incident,
     Jurisdiction,
+    PopulationEntry,
     TableMeta,
     Vendor,
 )
@@ -326,6 +327,9 @@ class Pack(_Model):
     incidents: list[Incident]
     governance_meta: TableMeta
     governance: dict[CountryCode, GovernanceEntry]
+    # Optional: without a population table, population_share is unknown for every buyer.
+    population_meta: TableMeta | None = None
+    population: dict[CountryCode, PopulationEntry] = {}
 
     @field_validator("rules", "jurisdictions", "vendors", "incidents")
     @classmethod
