@@ -60,16 +60,17 @@ def test_counts_match_the_world_bank_file() -> None:
     pack = vendorrisk.load_rules()
     for (a3, year), value in rows.items():
         code = {"PNG": "PG", "VUT": "VU", "DEU": "DE", "XKX": "XK"}[a3]
-        assert pack.model.population[code].count[int(year)] == value
+        assert pack.model.population[code].in_year(int(year)) == value
 
 
 def test_population_is_read_as_of_the_contract_year() -> None:
     reference = vendorrisk.load_rules().reference
-    counts = vendorrisk.load_rules().model.population["PG"].count
+    png = vendorrisk.load_rules().model.population["PG"]
+    assert png.first_year == 2000 and len(png.count) == 25
     country = np.array([COUNTRY_INDEX["PG"]] * 4 + [-1], dtype=np.int16)
     dates = np.array(["2010-07-01", "2024-12-31", "1995-01-01", "2031-01-01", "2020-01-01"], dtype="datetime64[D]")
     got = reference.population_at(country, dates)
-    assert got[:4].tolist() == [counts[2010], counts[2024], counts[2000], counts[2024]]
+    assert got[:4].tolist() == [png.count[10], png.count[24], png.count[0], png.count[24]]
     assert np.isnan(got[4])
 
 

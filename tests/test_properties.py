@@ -54,7 +54,7 @@ RATED = rated_countries(EDITION)
 STRENGTH = jurisdiction_strengths()
 
 # 2024 population by buyer country: rules may judge scale relative to it (population_share).
-POPULATION = {code: entry.count[2024] for code, entry in PACK.model.population.items() if 2024 in entry.count}
+POPULATION = {code: entry.in_year(2024) for code, entry in PACK.model.population.items()}
 # Buyer pairs (better, worse) rated in the 2024 edition where the second is worse on both
 # Freedom House measures (total not higher, status not better) and strictly worse on one, and
 # its population is known and no larger (so the records' share of the population does not fall).

@@ -129,10 +129,16 @@ class GovernanceEntry(_Table):
 
 
 class PopulationEntry(_Table):
-    """A country's population by year (World Bank SP.POP.TOTL in the default pack)."""
+    """A country's population in consecutive years from ``first_year`` (World Bank SP.POP.TOTL in
+    the default pack): ``count[i]`` is the population in year ``first_year + i``."""
 
     name: str
-    count: Annotated[dict[int, Annotated[int, Field(gt=0)]], Field(min_length=1)]
+    first_year: Annotated[int, Field(ge=1900, le=2200)]
+    count: Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=1)]
+
+    def in_year(self, year: int) -> int:
+        """The count of ``year``, clamped to the years the entry covers."""
+        return self.count[min(max(year - self.first_year, 0), len(self.count) - 1)]
 
 
 # --- vendor names ----------------------------------------------------------------------------
@@ -364,17 +370,14 @@ class Reference:
     @cached_property
     def _population_table(self) -> tuple[int, NDArray[np.float64]]:
         """``(first year, (n_countries + 1, n_years))``: each country's population in each year of the
-        table, carried forward over gaps and back before its first count; NaN for a country without
-        counts and in the last row (unknown codes)."""
-        years = sorted({year for entry in self.population.values() for year in entry.count}) or [2000]
-        first = years[0]
-        table = np.full((len(COUNTRY_CODES) + 1, years[-1] - first + 1), np.nan)
+        table, its first or last count outside the years it covers; NaN for a country the table does
+        not hold and in the last row (unknown codes)."""
+        entries = list(self.population.values())
+        first = min((entry.first_year for entry in entries), default=2000)
+        last = max((entry.first_year + len(entry.count) - 1 for entry in entries), default=2000)
+        table = np.full((len(COUNTRY_CODES) + 1, last - first + 1), np.nan)
         for country, entry in self.population.items():
-            row = table[COUNTRY_INDEX[country]]
-            known = sorted(entry.count)
-            row[: known[0] - first] = entry.count[known[0]]
-            for year, following in zip(known, [*known[1:], years[-1] + 1]):
-                row[year - first : following - first] = entry.count[year]
+            table[COUNTRY_INDEX[country]] = [entry.in_year(year) for year in range(first, last + 1)]
         return first, table
 
     def population_at(self, country: NDArray[np.int16], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
