@@ -42,7 +42,12 @@ claims ships:
   it was unverified, or when the row's source says its ownership is unverified;
 * incidents without any source URL are skipped, and so are incidents whose vendor
   field names no vendor of the registry, unless ``INCIDENT_EXTRAS`` records an honest
-  attribution for them (the African Union headquarters case).
+  attribution for them (the African Union headquarters cases);
+* ``scripts/data/incident_additions.csv`` (``--incident-additions``) adds incidents the fact
+  sheet misses, in its columns and through the same checks;
+* every shipped incident gets a ``kind`` (what it is evidence of) and a ``review`` (why that
+  kind, and why the grade where it differs from the fact sheet's) from ``INCIDENT_REVIEW``;
+  an incident without a review stops the build.
 
 Incident summaries are written anew in ``SUMMARIES`` (at most 400 characters) from the
 fact sheet's longer text; a new incident row stops the build until it has one.
@@ -64,6 +69,7 @@ from typing import NamedTuple
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 VENDOR_SOURCES_CSV = REPO_ROOT / "scripts" / "data" / "vendor_sources.csv"
+INCIDENT_ADDITIONS_CSV = REPO_ROOT / "scripts" / "data" / "incident_additions.csv"
 VENDORS_CSV = Path("research/vendors.csv")
 INCIDENTS_CSV = Path("research/incidents.csv")
 CISSM_CSV = Path("data/incidents/CISSM-export_from-RData.csv")
@@ -80,6 +86,9 @@ MAX_SUMMARY = 400
 MIN_ALIAS_LEN = 3
 
 GRADES = ("alleged", "reported", "denied", "audited", "confirmed")
+# What an incident is evidence of (docs/methodology.md, "Incidents H"). Only the first three
+# enter the incident factor; legal statements are legal reach, restrictions are restrictions.
+KINDS = ("access_used", "exposed_path", "third_party_compromise", "legal_exposure", "restriction", "conduct")
 
 # CSV state_control keyword -> shipped enum. The CSV scale (vendors-incidents.md) has
 # none / minority / majority / controlled / unknown. "majority" means state bodies hold
@@ -556,6 +565,10 @@ INCIDENT_EXTRAS: dict[str, dict[str, object]] = {
         "attribution": "Chinese-supplied ICT in a China-built building; no vendor named in the sources",
         "states": ["CN"],
     },
+    "2020-12-16-unattributed-et": {
+        "attribution": "suspected Chinese hacking group 'Bronze President', per an AU memo; the camera supplier is not named",
+        "states": ["CN"],
+    },
     "2019-08-14-huawei-ug": {"attribution": HOST_STATE, "states": ["UG", "ZM"]},
     "2019-04-24-ceiec-ec": {"attribution": HOST_STATE, "states": ["EC"]},
     "2018-11-14-zte-ve": {"attribution": HOST_STATE, "states": ["VE"]},
@@ -610,6 +623,203 @@ INCIDENT_EXTRAS: dict[str, dict[str, object]] = {
     },
 }
 
+
+# The ledger review (2026-12): what each incident is evidence of, and the grade where the fact
+# sheet's grade describes the event rather than the vendor's part in it. Kinds:
+#   access_used             the vendor's products, staff or systems were used to reach data
+#                           without the data holder's consent (by the vendor, its state or its clients)
+#   exposed_path            an audit or disclosure found a way into customers' data outside their
+#                           control (backdoor-like flaw, undeclared remote service, uncontrolled
+#                           staff access, vendor staff inside a surveillance service); no use shown
+#   third_party_compromise  an outside attacker compromised the vendor or exploited its products
+#   legal_exposure          testimony, a legal demand or a sanctions-driven cut-off: evidence of
+#                           the home state's legal reach, which legal reach C already scores
+#   restriction             a state's ban, exclusion, warning or designation: evidence, not an incident
+#   conduct                 the vendor's record on matters that are no access path (sanctions breaches)
+INCIDENT_REVIEW: dict[str, dict[str, str]] = {
+    "2006-02-02-ericsson-gr": {
+        "kind": "third_party_compromise",
+        "review": "Unknown attackers installed rogue software that switched on the exchanges' lawful-intercept functions; the vendors were compromised, not shown to act.",
+    },
+    "2013-07-27-lenovo-au": {
+        "kind": "restriction",
+        "review": "A reported exclusion from classified networks; the back doors said to justify it were never published.",
+    },
+    "2014-02-06-huawei-in": {
+        "kind": "access_used",
+        "review": "An allegation that the vendor itself hacked its customer's network; no finding was published.",
+    },
+    "2015-02-19-thales-world": {
+        "kind": "third_party_compromise",
+        "review": "NSA and GCHQ hacked Gemalto and stole SIM keys; the vendor was the victim.",
+    },
+    "2017-03-05-dahua-world": {
+        "kind": "exposed_path",
+        "review": "A disclosed flaw handing out credentials that gave administrator access; intent and use were not shown.",
+    },
+    "2017-03-07-zte-us": {
+        "kind": "conduct",
+        "review": "A guilty plea for sanctions breaches and obstruction; confirmed, but no access to anyone's data.",
+    },
+    "2017-09-13-kaspersky-us": {
+        "kind": "restriction",
+        "review": "A US federal removal order resting on Russian law and staff ties; no technical finding was published.",
+    },
+    "2017-10-05-kaspersky-us": {
+        "kind": "access_used",
+        "review": "Reported use of the vendor's antivirus uploads to find and take classified files for the vendor's home state.",
+    },
+    "2017-10-10-kaspersky-ru": {
+        "kind": "access_used",
+        "review": "Reported use of the vendor's software by its home state's hackers to search customers' computers.",
+    },
+    "2018-01-26-unattributed-et": {
+        "kind": "access_used",
+        "review": "Nightly copies of the building's data to Shanghai through its supplied ICT, as reported and denied; no vendor is named, so it scores nothing.",
+    },
+    "2018-07-19-huawei-gb": {
+        "kind": "exposed_path",
+        "review": "The oversight board found engineering shortcomings that created new risks; no access event.",
+    },
+    "2018-08-23-huawei-au": {
+        "kind": "restriction",
+        "review": "5G security guidance that in effect excluded the vendors, on the legal environment alone.",
+    },
+    "2018-10-china-telecom-global-us": {
+        "kind": "access_used",
+        "review": "Customers' traffic was routed through China over the vendor's network; whether on purpose is not confirmed.",
+    },
+    "2018-11-14-zte-ve": {
+        "kind": "exposed_path",
+        "review": "Vendor staff worked inside the host state's surveillance database; this shows hands-on vendor access, not use against the customer or by a foreign state.",
+    },
+    "2018-12-17-huawei-cz": {
+        "kind": "restriction",
+        "review": "A national security agency's warning resting on Chinese law; no incident.",
+    },
+    "2018-12-hewlett-packard-enterprise-world": {
+        "kind": "third_party_compromise",
+        "review": "APT10 broke into the managed-service providers and reached their clients; the providers were victims.",
+    },
+    "2019-03-28-huawei-gb": {
+        "kind": "exposed_path",
+        "review": "The oversight board found serious software-engineering defects that raised risk; no access event.",
+    },
+    "2019-04-24-ceiec-ec": {
+        "kind": "exposed_path",
+        "review": "The vendors' camera system also fed the host state's intelligence agency; hands-on access for the customer's state, not a foreign one.",
+    },
+    "2019-04-30-huawei-it": {
+        "kind": "exposed_path",
+        "review": "An undeclared telnet service remained in home routers after the vendor said it was gone; no unauthorised access was found.",
+    },
+    "2019-06-04-yandex-ru": {
+        "kind": "legal_exposure",
+        "review": "A security service demanded decryption keys under Russian law; that is the legal reach the jurisdiction table scores.",
+    },
+    "2019-08-14-huawei-ug": {
+        "kind": "exposed_path",
+        "review": "Vendor technicians reportedly helped host-state police break into opponents' accounts; hands-on vendor access, used for the customer's state.",
+    },
+    "2020-02-11-crypto-ag-historic-world": {
+        "kind": "access_used",
+        "review": "The vendor, owned by two intelligence services, sold weakened machines so they could read customers' traffic.",
+    },
+    "2020-07-14-huawei-gb": {
+        "kind": "restriction",
+        "review": "A 5G ban after US export rules made oversight of the vendor's products unworkable; no incident.",
+    },
+    "2020-08-11-huawei-pg": {
+        "kind": "exposed_path",
+        "review": "An audit found broken encryption, end-of-life firewalls and switches outside them so that remote access would go unseen; no use was shown.",
+    },
+    "2020-09-huawei-gb": {
+        "kind": "exposed_path",
+        "review": "The oversight board still found worrying defects in the vendor's engineering; no access event.",
+    },
+    "2020-11-30-ceiec-ve": {
+        "kind": "restriction",
+        "review": "A unilateral US sanctions designation for helping the host state's surveillance.",
+    },
+    "2020-12-16-unattributed-et": {
+        "kind": "third_party_compromise",
+        "review": "Suspected Chinese hackers rigged servers to siphon the headquarters' camera footage; the supplier is not named, so it scores nothing.",
+    },
+    "2020-12-solarwinds-us": {
+        "kind": "third_party_compromise",
+        "review": "The SVR compromised the vendor's updates and, through them, its customers; the vendors were victims.",
+    },
+    "2021-02-17-nuctech-lt": {
+        "kind": "restriction",
+        "review": "A government blocked a contract on classified advice; no incident was described.",
+    },
+    "2021-04-huawei-nl": {
+        "kind": "exposed_path",
+        "review": "An audit found that vendor staff could listen in on calls without the operator's control; no unauthorised access was shown.",
+    },
+    "2021-09-18-hikvision-world": {
+        "kind": "third_party_compromise",
+        "review": "A critical flaw in the vendor's cameras was exploited by botnets; no state actor was named.",
+    },
+    "2021-09-21-xiaomi-lt": {
+        "kind": "exposed_path",
+        "review": "A national audit found a remotely switchable censorship list and usage data sent abroad; no access to users' data by a state was shown.",
+    },
+    "2022-03-15-kaspersky-de": {
+        "kind": "restriction",
+        "review": "A formal warning to replace the product, without a technical finding.",
+    },
+    "2022-05-02-nso-group-es": {
+        "kind": "access_used",
+        "review": "The vendor's product is itself the access tool; it was used to take data from a government's phones.",
+    },
+    "2022-11-14-pushwoosh-us": {
+        "kind": "legal_exposure",
+        "review": "A vendor that presented itself as American is registered in Russia; no misuse of data was found, and its Russian seat is what legal reach scores.",
+    },
+    "2022-11-24-hikvision-gb": {
+        "kind": "restriction",
+        "review": "A government order on sensitive sites resting on China's National Intelligence Law; no incident.",
+    },
+    "2022-11-25-hikvision-us": {
+        "kind": "restriction",
+        "review": "Covered-List equipment bans on a national-security risk finding; no incident.",
+    },
+    "2023-06-15-huawei-eu": {
+        "kind": "restriction",
+        "review": "The European Commission called member-state restrictions justified; no incident.",
+    },
+    "2024-04-02-microsoft-us": {
+        "kind": "third_party_compromise",
+        "review": "A China-linked actor used a stolen signing key of the vendor to read customers' mail; the review board blamed the vendor's security, but the vendor did not act.",
+    },
+    "2024-04-16-g42-ae": {
+        "kind": "restriction",
+        "review": "An investment deal under which the vendor dropped Chinese hardware at US request; no incident.",
+    },
+    "2024-06-20-kaspersky-us": {
+        "kind": "restriction",
+        "review": "A US ban on the vendor's products resting on Russian jurisdiction; no incident.",
+    },
+    "2024-11-13-cisco-us": {
+        "kind": "third_party_compromise",
+        "grade": "reported",
+        "review": "The intrusions into telecom firms are confirmed, but the vendor's products were the way in only 'likely' in one case (most entries used stolen credentials), so the vendor's part is graded reported.",
+    },
+    "2025-05-15-microsoft-nl": {
+        "kind": "legal_exposure",
+        "review": "US sanctions made the vendor cancel an account: a cut-off under its home law, not access to data.",
+    },
+    "2025-06-10-microsoft-fr": {
+        "kind": "legal_exposure",
+        "review": "Sworn testimony that the vendor must obey valid US orders; the testimony is confirmed, but it is a legal statement, which legal reach already scores, and no access event.",
+    },
+    "2025-07-15-microsoft-us": {
+        "kind": "exposed_path",
+        "review": "Engineers in China maintained sensitive government cloud systems through escorts who typed their commands; no misuse was shown.",
+    },
+}
+
 # Own-words summaries, at most 400 characters, keyed by incident id.
 SUMMARIES = {
     "2018-01-26-unattributed-et": (
@@ -617,6 +827,12 @@ SUMMARIES = {
         "the China-built AU headquarters in Addis Ababa had been copied nightly to servers in "
         "Shanghai from 2012 to 2017, and that hidden microphones were found. China and the AU "
         "rejected the report; Chinese officials later said an AU audit found nothing to back it."
+    ),
+    "2020-12-16-unattributed-et": (
+        "Reuters reported an African Union memo of January 2020: tipped off by Japanese "
+        "researchers, AU staff found that suspected Chinese hackers had rigged servers in an "
+        "annex of the Addis Ababa headquarters to siphon footage from the campus security "
+        "cameras; the AU could not say how much was taken. China's mission denied involvement."
     ),
     "2020-08-11-huawei-pg": (
         "A 2019 review commissioned by PNG's National Cyber Security Centre and paid for by "
@@ -1294,14 +1510,22 @@ def build_incidents(
         if len(summary) > MAX_SUMMARY or UNVERIFIED in summary:
             die(f"incident {inc_id}: summary longer than {MAX_SUMMARY} characters or unverified")
 
+        review = INCIDENT_REVIEW.get(inc_id)
+        if review is None or review.get("kind") not in KINDS:
+            die(f"incident {inc_id} has no kind in {KINDS}; review it in INCIDENT_REVIEW")
+        assert review is not None
+        if review.get("grade", grade) not in GRADES:
+            die(f"incident {inc_id}: reviewed grade {review['grade']!r} not in {GRADES}")
         entry: dict[str, object] = {
             "id": inc_id,
             "date": date,
             "date_precision": precision,
             "vendors": vendors,
             "countries": countries,
-            "grade": grade,
+            "kind": review["kind"],
+            "grade": review.get("grade", grade),
             "summary": summary,
+            "review": review["review"],
         }
         if "attribution" in extras:
             entry["attribution"] = extras["attribution"]
@@ -1313,8 +1537,8 @@ def build_incidents(
         entry["sources"] = sources
         incidents.append(entry)
 
-    for key in sorted((set(SUMMARIES) | set(INCIDENT_EXTRAS)) - used_ids):
-        die(f"SUMMARIES or INCIDENT_EXTRAS has {key!r}, which matches no shipped incident")
+    for key in sorted((set(SUMMARIES) | set(INCIDENT_EXTRAS) | set(INCIDENT_REVIEW)) - used_ids):
+        die(f"SUMMARIES, INCIDENT_EXTRAS or INCIDENT_REVIEW has {key!r}, which matches no shipped incident")
     incidents.sort(key=lambda e: (str(e["date"]), str(e["id"])))
     return incidents
 
@@ -1323,12 +1547,16 @@ def build_incidents(
 
 
 def build(
-    shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV, registry_fixes: Path | None = REGISTRY_FIXES_CSV
+    shared: Path,
+    vendor_sources: Path | None = VENDOR_SOURCES_CSV,
+    registry_fixes: Path | None = REGISTRY_FIXES_CSV,
+    incident_additions: Path | None = INCIDENT_ADDITIONS_CSV,
 ) -> tuple[str, str, list[str]]:
     vendors_csv = shared / VENDORS_CSV
     incidents_csv = shared / INCIDENTS_CSV
     vendor_rows = read_csv(vendors_csv)
     incident_rows = read_csv(incidents_csv)
+    added_rows = read_csv(incident_additions) if incident_additions is not None and incident_additions.is_file() else []
     alpha2 = load_alpha2(shared / COUNTRY_CODES_CSV)
     cissm = load_cissm(shared / CISSM_CSV)
     supplied = load_vendor_sources(vendor_sources)
@@ -1337,7 +1565,7 @@ def build(
     vendors = build_vendors(vendor_rows, alpha2, cissm, supplied, report)
     fixes = load_registry_fixes(registry_fixes)
     apply_fixes(vendors, fixes, alpha2, report)
-    incidents = build_incidents(incident_rows, alpha2, vendor_index(vendors), cissm, report)
+    incidents = build_incidents(incident_rows + added_rows, alpha2, vendor_index(vendors), cissm, report)
     n_supplied = sum(1 for v in vendors if v["name"] in supplied)
 
     supplement_lines = []
@@ -1384,16 +1612,29 @@ def build(
     for v in vendors:
         v_lines += ["", *toml_table_entry("vendors", v)]
 
+    addition_lines = []
+    if added_rows:
+        assert incident_additions is not None
+        addition_lines = [
+            f"# {len(added_rows)} incident(s) the fact sheet misses come from scripts/data/incident_additions.csv (researched 2026-12-04).",
+            f"# Input: incident_additions.csv sha256 {sha256(incident_additions)}",
+        ]
     i_lines = [
         "# Incident ledger: dated, sourced, evidence-graded incidents tied to vendors of the registry (vendors.toml).",
         f"# Source: vendorrisk research incident list incidents.csv, edition {EDITION} (public sources to about April 2026).",
         "# Built by: python scripts/build_reference.py (do not edit by hand; fix the script or the fact sheet).",
         f"# Input: incidents.csv sha256 {sha256(incidents_csv)}",
-        f"# Rows: {len(incidents)} of {len(incident_rows)} ship; rows without a source URL or a registry vendor are left out.",
+        *addition_lines,
+        f"# Rows: {len(incidents)} of {len(incident_rows) + len(added_rows)} ship; rows without a source URL or a registry vendor are left out.",
         "# date: when the incident became public; a month-only date is the month's last day (date_precision = \"month\"),",
         "# a year-only date is Dec 31 (\"year\"), so an as-of lookup never counts an incident before it was surely public.",
-        "# grade: alleged | reported | denied | audited | confirmed. countries: affected ISO alpha-2 codes (EU-level and",
-        "# worldwide rows have none). states: states said to have accessed the data (for host-state rows, the buyer).",
+        "# kind: what the incident is evidence of (ledger review 2026-12; the build's INCIDENT_REVIEW): access_used |",
+        "# exposed_path | third_party_compromise (these enter the incident factor, by parameters.incidents.kind_weights) |",
+        "# legal_exposure (legal reach scores it) | restriction | conduct (neither enters the score). review: why that kind,",
+        "# and why the grade where it differs from the fact sheet's.",
+        "# grade: alleged | reported | denied | audited | confirmed: how well the event itself is established. countries:",
+        "# affected ISO alpha-2 codes (EU-level and worldwide rows have none). states: states said to have accessed the",
+        "# data (for host-state rows, the buyer).",
         f"schema_version = {SCHEMA_VERSION}",
         "",
         *toml_meta(
@@ -1401,7 +1642,8 @@ def build(
             {
                 "table": "incidents",
                 "edition": EDITION,
-                "source": f"vendorrisk research incident list (incidents.csv; {len(incident_rows)} evidence-graded incidents)",
+                "source": f"vendorrisk research incident list (incidents.csv; {len(incident_rows)} evidence-graded incidents)"
+                + (f"; {len(added_rows)} from scripts/data/incident_additions.csv (2026-12-04)" if added_rows else ""),
                 "published": PUBLISHED,
             },
         ),
@@ -1409,7 +1651,7 @@ def build(
     for inc in incidents:
         i_lines += ["", *toml_table_entry("incidents", inc)]
 
-    report.insert(0, f"vendors: {len(vendors)} of {len(vendor_rows)}; incidents: {len(incidents)} of {len(incident_rows)}")
+    report.insert(0, f"vendors: {len(vendors)} of {len(vendor_rows)}; incidents: {len(incidents)} of {len(incident_rows) + len(added_rows)}")
     return "\n".join(v_lines) + "\n", "\n".join(i_lines) + "\n", report
 
 
@@ -1428,13 +1670,19 @@ def main(argv: list[str] | None = None) -> int:
         help="public sources for unsourced vendor rows (default: scripts/data/vendor_sources.csv; skipped when absent)",
     )
     p.add_argument(
+        "--incident-additions",
+        type=Path,
+        default=INCIDENT_ADDITIONS_CSV,
+        help="incidents the fact sheet misses (default: scripts/data/incident_additions.csv; skipped when absent)",
+    )
+    p.add_argument(
         "--out-dir",
         type=Path,
         default=REPO_ROOT / "rules" / "default",
         help="output directory for vendors.toml and incidents.toml (default: rules/default)",
     )
     args = p.parse_args(argv)
-    vendors_text, incidents_text, report = build(args.shared, args.vendor_sources)
+    vendors_text, incidents_text, report = build(args.shared, args.vendor_sources, incident_additions=args.incident_additions)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for filename, text in (("vendors.toml", vendors_text), ("incidents.toml", incidents_text)):
         with (args.out_dir / filename).open("w", encoding="utf-8", newline="\n") as f:

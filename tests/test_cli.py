@@ -375,7 +375,7 @@ def test_other_delimiter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 # --- sources ---------------------------------------------------------------------------------
 
 
-def test_sources_lists_the_five_tables(capsys: pytest.CaptureFixture[str]) -> None:
+def test_sources_lists_the_six_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sources"]) == EXIT_OK
     captured = capsys.readouterr()
     pack = load_rules()
@@ -383,13 +383,13 @@ def test_sources_lists_the_five_tables(capsys: pytest.CaptureFixture[str]) -> No
     assert lines[0].startswith(f"pack default {pack.model.pack.version} (")
     assert lines[1] == f"fingerprint {pack.fingerprint}"
     tables = [line.split(":")[0] for line in lines if not line.startswith((" ", "pack ", "fingerprint "))]
-    assert tables == ["jurisdictions", "vendors", "incidents", "governance", "restrictions"]
+    assert tables == ["jurisdictions", "vendors", "incidents", "governance", "restrictions", "population"]
     model = pack.model
     assert f"vendors: {len(model.vendors)} entries; edition {model.vendors_meta.edition}" in captured.out
     assert f"governance: {len(model.governance)} entries" in captured.out
     assert model.restrictions_meta is not None
     assert f"restrictions: {len(model.restrictions)} entries; edition {model.restrictions_meta.edition}" in captured.out
-    assert captured.out.count("  source: ") == 5
+    assert captured.out.count("  source: ") == 6
     assert captured.err == ""
 
 

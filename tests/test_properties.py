@@ -53,13 +53,24 @@ RULE_IDS = {compiled.rule.id for compiled in PACK.rules}
 RATED = rated_countries(EDITION)
 STRENGTH = jurisdiction_strengths()
 
+# 2024 population by buyer country: rules may judge scale relative to it (population_share).
+POPULATION = {code: entry.in_year(2024) for code, entry in PACK.model.population.items()}
 # Buyer pairs (better, worse) rated in the 2024 edition where the second is worse on both
-# Freedom House measures (total not higher, status not better) and strictly worse on one.
+# Freedom House measures (total not higher, status not better) and strictly worse on one, and
+# its population is known and no larger (so the records' share of the population does not fall).
 WORSE_BUYERS = tuple(
     (a, b)
     for a, (status_a, total_a) in sorted(RATED.items())
     for b, (status_b, total_b) in sorted(RATED.items())
     if total_b <= total_a and STATUS_RANK[status_b] >= STATUS_RANK[status_a] and (total_b, status_b) != (total_a, status_a)
+    and a in POPULATION and b in POPULATION and POPULATION[b] <= POPULATION[a]
+)
+# Buyer pairs (larger, smaller) with the same 2024 Freedom House rating and known populations.
+SMALLER_BUYERS = tuple(
+    (a, b)
+    for a, rating_a in sorted(RATED.items())
+    for b, rating_b in sorted(RATED.items())
+    if rating_a == rating_b and a in POPULATION and b in POPULATION and POPULATION[b] < POPULATION[a]
 )
 # Assessed jurisdiction pairs (weaker, stronger) with strictly higher compulsion strength.
 STRONGER_SEATS = tuple((a, b) for a, sa in sorted(STRENGTH.items()) for b, sb in sorted(STRENGTH.items()) if sb > sa)
@@ -199,6 +210,20 @@ def test_buyer_with_worse_freedom_house_rating_never_scores_lower(data: st.DataO
     assume(better not in links and worse not in links)
     before["buyer_country"] = better
     _assert_not_milder(before, {**before, "buyer_country": worse})
+
+
+@PROPERTY
+@given(st.data(), st.sampled_from(SMALLER_BUYERS))
+def test_same_register_in_a_smaller_country_never_scores_lower(data: st.DataObject, pair: tuple[str, str]) -> None:
+    """As of 2024-06-01, moving the buyer to a country with the same Freedom House rating and a
+    smaller population (a larger population_share) never lowers the score or the gate. Neither
+    buyer is any state linked to the vendor (so foreignness does not change)."""
+    larger, smaller = pair
+    before = _base(data, registry=False)
+    links = {before.get(k) for k in ("vendor_country", "vendor_parent_country", "financing_country")}
+    assume(larger not in links and smaller not in links)
+    before["buyer_country"] = larger
+    _assert_not_milder(before, {**before, "buyer_country": smaller})
 
 
 @PROPERTY

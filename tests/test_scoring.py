@@ -184,7 +184,7 @@ def test_local_subsidiary_of_registry_vendor_is_still_reached_through_its_group(
         ({"vendor_country": "PG", "vendor_parent_country": "CN"}, 0.95),  # parent weight 1.0
         ({"vendor_country": "PG", "financing_country": "CN"}, 0.475),  # financing weight 0.5
         ({"vendor_country": "DE", "financing_country": "CN"}, 0.475),  # max over links
-        ({"vendor_country": "BD"}, 0.5),  # not assessed: unassessed_strength
+        ({"vendor_country": "BD"}, 0.8),  # not assessed: unassessed_strength (conservative)
         ({"vendor_country": None}, 0.5),  # unknown seat: assumptions.vendor_strength
     ],
 )

@@ -212,6 +212,7 @@ def provenance(pack: RulePack) -> dict[bytes, bytes]:
     model = pack.model
     metas = [model.jurisdictions_meta, model.vendors_meta, model.incidents_meta, model.governance_meta]
     metas += [model.restrictions_meta] if model.restrictions_meta else []
+    metas += [model.population_meta] if model.population_meta is not None else []
     stamp = {
         "vendorrisk.fingerprint": pack.fingerprint,
         "vendorrisk.pack": f"{model.pack.name} {model.pack.version}",

@@ -1,8 +1,8 @@
 """Validated inputs + reference data -> per-contract features (numpy columns).
 
 Resolves the vendor in the registry, the states that can reach it (seat, parent, controlling
-shareholders, financing state), the as-of date, the buyer's governance rating and the vendor's
-incident exposure as of that date. Every array is ``(n_contracts,)`` unless stated.
+shareholders, financing state), the as-of date, the buyer's governance rating and population and
+the vendor's incident exposure as of that date. Every array is ``(n_contracts,)`` unless stated.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Features:
     governance_cell : where the buyer's rating as of ``as_of`` is in the reference's rating tables.
     governance_total, governance_status, governance_edition : Freedom House as of ``as_of``.
     incident_sum : evidence-weighted, decayed incident sum as of ``as_of`` (before saturation).
+    population : the buyer country's population in the year of ``as_of``; NaN when unknown.
     """
 
     vendor: NDArray[np.int32]
@@ -67,6 +68,7 @@ class Features:
     governance_edition: NDArray[np.int16]
     incident_sum: NDArray[np.float64]
     restricting_states: NDArray[np.float64]
+    population: NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     # Outside the registry: unknown where the owners are (a foreign or unnamed vendor may be listed).
     unknown_lists = unresolved_foreign | ~inputs.known["vendor_name"]
     restricting = np.where(vendor >= 0, reference.restricting_states(vendor, dates), np.where(unknown_lists, np.nan, 0.0))
+    population = reference.population_at(buyer, dates)
     return Features(
         vendor, inputs.known["vendor_name"], matched.match, matched.warning, buyer, links, link_kind, dates, cell,
-        total, status, edition, incident_sum, restricting,
+        total, status, edition, incident_sum, restricting, population,
     )

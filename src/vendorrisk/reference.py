@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Annotated, Final, Literal
 
@@ -26,6 +26,13 @@ from vendorrisk.schema import CountryCode, UnitFloat, country_names
 
 Grade = Literal["alleged", "denied", "reported", "audited", "confirmed"]
 GRADES: Final[tuple[Grade, ...]] = ("denied", "alleged", "reported", "audited", "confirmed")
+#: What an incident is evidence of. Only the counted kinds enter the incident factor, each with
+#: its pack weight: a legal statement is legal reach (scored by the jurisdiction table), a
+#: restriction is a state's verdict, not an access event, and conduct is no access path.
+CountedKind = Literal["access_used", "exposed_path", "third_party_compromise"]
+IncidentKind = Literal["access_used", "exposed_path", "third_party_compromise", "legal_exposure", "restriction", "conduct"]
+COUNTED_KINDS: Final[tuple[CountedKind, ...]] = ("access_used", "exposed_path", "third_party_compromise")
+INCIDENT_KINDS: Final[tuple[IncidentKind, ...]] = (*COUNTED_KINDS, "legal_exposure", "restriction", "conduct")
 StateControl = Literal["none", "minority", "majority", "controlled", "state_owned", "unknown"]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 
@@ -60,27 +67,18 @@ class Law(_Table):
     source: Url
 
 
-Guarantee = Literal["yes", "partial", "no"]
-
-
-class Guarantees(_Table):
-    """The four EDPB European Essential Guarantees (Recommendations 02/2020)."""
-
-    clear_law: Guarantee
-    necessity: Guarantee
-    oversight: Guarantee
-    remedy: Guarantee
-
-
 class Jurisdiction(_Table):
+    """A state's compulsion strength with its reasons.
+
+    Only ``strength`` enters the score. The EDPB European Essential Guarantees, the OECD
+    Declaration, EU adequacy and extraterritorial reach are weighed in the ``rationale`` rather
+    than stored as keys that no formula would read.
+    """
+
     code: CountryCode
     name: str
     strength: UnitFloat
     rationale: Annotated[str, Field(min_length=1)]
-    eeg: Guarantees
-    oecd_declaration: bool
-    eu_adequacy: Literal["yes", "partial", "no", "n/a"]
-    extraterritorial: bool
     sources: Annotated[list[Url], Field(min_length=1)]
     laws: Annotated[list[Law], Field(min_length=1)]
 
@@ -112,8 +110,10 @@ class Incident(_Table):
     countries: list[CountryCode] = []
     states: list[CountryCode] = []
     attribution: str | None = None
+    kind: IncidentKind
     grade: Grade
     summary: str
+    review: str | None = None
     sources: Annotated[list[Url], Field(min_length=1)]
 
 
@@ -147,6 +147,19 @@ class GovernanceEntry(_Table):
     kind: Literal["country", "territory"]
     status: dict[int, Literal["F", "PF", "NF"]]
     total: dict[int, FreedomScore] = {}
+
+
+class PopulationEntry(_Table):
+    """A country's population in consecutive years from ``first_year`` (World Bank SP.POP.TOTL in
+    the default pack): ``count[i]`` is the population in year ``first_year + i``."""
+
+    name: str
+    first_year: Annotated[int, Field(ge=1900, le=2200)]
+    count: Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=1)]
+
+    def in_year(self, year: int) -> int:
+        """The count of ``year``, clamped to the years the entry covers."""
+        return self.count[min(max(year - self.first_year, 0), len(self.count) - 1)]
 
 
 # --- vendor names ----------------------------------------------------------------------------
@@ -316,8 +329,10 @@ class Reference:
     governance_available_from: tuple[int, int]
     control: tuple[float, float]
     grade_weight: Mapping[str, float]
+    kind_weight: Mapping[str, float]
     half_life_days: float
     restrictions: Sequence[Restriction] = ()
+    population: Mapping[str, PopulationEntry] = field(default_factory=dict)
 
     @cached_property
     def strength(self) -> NDArray[np.float64]:
@@ -492,15 +507,19 @@ class Reference:
 
     @cached_property
     def _incident_pairs(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-        """One entry per (incident, registry vendor): vendor index, public day, grade weight."""
+        """One entry per (incident, registry vendor) that counts: vendor index, public day, and weight
+        ``grade_weight[grade] * kind_weight[kind]`` (kinds without a weight count 0 and are left out)."""
         index = {name: i for i, name in enumerate(self.vendor_names)}
         vendors, days, weights = [], [], []
         for incident in self.incidents:
+            weight = self.grade_weight[incident.grade] * self.kind_weight.get(incident.kind, 0.0)
+            if weight <= 0.0:
+                continue
             for name in incident.vendors:
                 if name in index:
                     vendors.append(index[name])
                     days.append((incident.date - dt.date(1970, 1, 1)).days)
-                    weights.append(self.grade_weight[incident.grade])
+                    weights.append(weight)
         return np.array(vendors, dtype=np.int64), np.array(days, dtype=np.int64), np.array(weights)
 
     @cached_property
@@ -523,7 +542,7 @@ class Reference:
         return vendor << 32 | (day + (1 << 20)), running, last
 
     def incident_exposure(self, vendor: NDArray[np.int32], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
-        """Evidence-weighted, decayed incident sum ``sum_i w(grade_i) * 0.5 ** (age_i / half_life)``.
+        """Evidence-weighted, decayed incident sum ``sum_i g(grade_i) * k(kind_i) * 0.5 ** (age_i / half_life)``.
 
         Only incidents of the contract's vendor public on or before its as-of date count.
         Shapes: ``vendor`` and ``as_of`` are ``(n_contracts,)``; so is the result.
@@ -588,6 +607,32 @@ class Reference:
             e for e in self.restrictions
             if e.vendor == name and e.listed <= day and (e.delisted is None or day < e.delisted)
         ]
+
+    @cached_property
+    def _population_table(self) -> tuple[int, NDArray[np.float64]]:
+        """``(first year, (n_countries + 1, n_years))``: each country's population in each year of the
+        table, its first or last count outside the years it covers; NaN for a country the table does
+        not hold and in the last row (unknown codes)."""
+        entries = list(self.population.values())
+        first = min((entry.first_year for entry in entries), default=2000)
+        last = max((entry.first_year + len(entry.count) - 1 for entry in entries), default=2000)
+        table = np.full((len(COUNTRY_CODES) + 1, last - first + 1), np.nan)
+        for country, entry in self.population.items():
+            table[COUNTRY_INDEX[country]] = [entry.in_year(year) for year in range(first, last + 1)]
+        return first, table
+
+    def population_at(self, country: NDArray[np.int16], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
+        """``(n_contracts,)`` the population of each buyer country in the year of its as-of date.
+
+        Years outside the table read its first or last year (population moves slowly); an unknown
+        country, or one the table does not hold, reads NaN (unknown).
+        """
+        first, table = self._population_table
+        year = as_of.astype("datetime64[Y]").astype(np.int64) + 1970
+        column = np.minimum(np.maximum(year - first, 0), table.shape[1] - 1)
+        # Country -1 (unknown) reads the last row, which is NaN.
+        population: NDArray[np.float64] = table[country.astype(np.intp), column]
+        return population
 
     @cached_property
     def _edition_by_day(self) -> NDArray[np.int16]:

@@ -435,6 +435,10 @@ def rule_env(
     for name in _condition_fields(pack):
         if name in filled:
             env[name] = filled[name]
+        elif name == "population_share":
+            # Records per inhabitant of the buyer country, with records filled like every ordered
+            # input (0 and +inf at the interval's ends); NaN (unknown) where the population is.
+            env[name] = filled["records"] / _three(features.population)
         elif name in _FACTOR_NAMES:
             env[name] = getattr(f, name)
         elif name in _DERIVED:

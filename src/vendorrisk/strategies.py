@@ -296,6 +296,28 @@ def _ranked_pair(draw: st.DrawFn, levels: Sequence[tuple[float, str]], favour: f
     return pick[0], pick[1]
 
 
+def _service_levels(pack: vendorrisk.RulePack) -> dict[str, tuple[float, ...]]:
+    """Each service type's weights in every access table that reads it: the data-path weight, the
+    privileged path with and without remote access, and the weight of customer-held keys where the
+    vendor processes in clear. One type is worse than another only if no table ranks it lower."""
+    access = pack.model.parameters.access
+    tables = (access.service_type, access.privileged.with_remote_access, access.privileged.without_remote_access, access.keys_in_clear.service_type)
+    return {value: tuple(float(table[ServiceType(value)]) for table in tables) for value in SERVICE_TYPES}
+
+
+def _dominated_pair(draw: st.DrawFn, levels: dict[str, tuple[float, ...]], favour: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """Two values ``(a, b)`` where ``b`` is at least ``a`` in every level and above it in one (a
+    partial order: values neither of which dominates the other are never paired)."""
+    pairs = tuple(
+        (a, b) for a in sorted(levels) for b in sorted(levels)
+        if levels[a] != levels[b] and all(x <= y for x, y in zip(levels[a], levels[b]))
+    )
+    favoured = tuple(pair for pair in pairs if pair[1] in favour)
+    prefer: bool = draw(st.booleans()) if favoured else False
+    pair: tuple[str, str] = draw(st.sampled_from(favoured if prefer else pairs))
+    return pair
+
+
 @st.composite
 def worsenings(
     draw: st.DrawFn, /, rules: PackLike = None, *, fields: Sequence[str] = WORSENABLE, favour: Sequence[str] = (), **pins: Any
@@ -304,7 +326,8 @@ def worsenings(
 
     "Worse" is the pack's risk order: ``hosting``, ``operator`` and the controls follow the
     schema's order (the pack's weights must not fall along it); ``service_type`` the pack's
-    access weights; ``records`` more; ``data_categories`` a strict superset; ``vendor_country``,
+    access tables (a partial order: lower in none of them); ``records`` more; ``data_categories``
+    a strict superset; ``vendor_country``,
     ``vendor_parent_country`` and ``financing_country`` a state with a higher compulsion strength
     (a state is never foreign to the buyer, ``"none"`` is no link, an unassessed state counts
     ``unassessed_strength``). A monotone pack never gives ``worse`` a lower score or gate.
@@ -333,8 +356,7 @@ def worsenings(
         order = HOSTING_RISK_ORDER if name == "hosting" else OPERATOR_RISK_ORDER
         better[name], worse[name] = _ranked_pair(draw, list(enumerate(order)), preferred)
     elif name == "service_type":
-        weights = pack.model.parameters.access.service_type
-        better[name], worse[name] = _ranked_pair(draw, [(weights[ServiceType(value)], value) for value in SERVICE_TYPES], preferred)
+        better[name], worse[name] = _dominated_pair(draw, _service_levels(pack), preferred)
     elif name == "records":
         better[name] = draw(st.integers(0, 10**9))
         worse[name] = better[name] + draw(st.one_of(st.integers(1, 1_000), st.integers(1, 10**10)))

@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
     ]
     if model.restrictions_meta is not None:
         tables.append((model.restrictions_meta, len(model.restrictions)))
+    if model.population_meta is not None:
+        tables.append((model.population_meta, len(model.population)))
     for meta, count in tables:
         print(f"{meta.table}: {count} entries; edition {meta.edition}; published {meta.published}")
         print(f"  source: {meta.source}")

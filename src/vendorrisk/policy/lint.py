@@ -73,7 +73,12 @@ MAX_GRID: Final = 200_000
 BUDGET: Final = 3.0
 ROUND: Final = 30
 PAIRS: Final = 8
-_DOMAINS: Final = {"base_score": (0.0, 100.0), "records": (0.0, 1e12), "value_usd": (0.0, 1e12)}
+#: Domains of the numbers that are not 0-1 factors: counts and ratios the engine derives, and inputs.
+_DOMAINS: Final = {
+    "base_score": (0.0, 100.0), "records": (0.0, 1e12), "value_usd": (0.0, 1e12),
+    "restricting_states": (0.0, 250.0),  # states that list the vendor: at most every state
+    "population_share": (0.0, 1e6),  # records / population: above 1 where records count more than people
+}
 _EPS: Final = 1e-9
 #: Columns no score reads, left out of a counterexample's test case.
 _UNSCORED: Final = frozenset({"contract_id", "buyer_name", "value_usd", "source"})

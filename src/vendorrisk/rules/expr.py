@@ -125,6 +125,8 @@ def condition_fields(vendor_names: Sequence[str]) -> dict[str, FieldType]:
     fields["reach_country"] = FieldType("country", countries)
     fields["restricting_states"] = FieldType("number", increasing=True)
     fields["governance_status"] = FieldType("enum", GOVERNANCE_STATUSES, GOVERNANCE_STATUSES)
+    # records / the buyer country's population (reference data): unknown where the population is.
+    fields["population_share"] = FieldType("number", increasing=True, nullable=True)
     for factor in ("sensitivity", "volume", "impact", "legal_reach", "access", "privileged_path", "incidents", "governance",
                    "likelihood", "base_score"):
         fields[factor] = FieldType("number", increasing=True, nullable=False)

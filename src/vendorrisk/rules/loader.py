@@ -79,8 +79,10 @@ class RulePack:
             (int(month), int(day)),
             (params.legal_reach.control_single, params.legal_reach.control_combined),
             {str(grade): weight for grade, weight in params.incidents.grade_weights.items()},
+            {str(kind): weight for kind, weight in params.incidents.kind_weights.items()},
             params.incidents.half_life_years * 365.25,
             model.restrictions,
+            model.population,
         )
 
     @property

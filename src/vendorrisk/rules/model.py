@@ -13,7 +13,19 @@ from typing import Annotated, Any, Final, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from vendorrisk.reference import GRADES, GovernanceEntry, Grade, Incident, Jurisdiction, Restriction, TableMeta, Vendor
+from vendorrisk.reference import (
+    COUNTED_KINDS,
+    GRADES,
+    CountedKind,
+    GovernanceEntry,
+    Grade,
+    Incident,
+    Jurisdiction,
+    PopulationEntry,
+    Restriction,
+    TableMeta,
+    Vendor,
+)
 from vendorrisk.schema import (
     BANDS,
     CANONICAL_COLUMNS,
@@ -212,9 +224,16 @@ class Access(_Table):
 
 
 class Incidents(_Table):
-    """``H = 1 - exp(-sum_i grade_weight(i) * 0.5 ** (age_i / half_life))``."""
+    """``H = 1 - exp(-sum_i grade_weight(i) * kind_weight(i) * 0.5 ** (age_i / half_life))``.
+
+    Only the counted kinds have a weight (``access_used``, ``exposed_path``,
+    ``third_party_compromise``); legal statements, restrictions and conduct never enter ``H``.
+    A compromise by a third party or an exposed path may not weigh more than use of the access
+    path: being attacked is weaker evidence than being the way in.
+    """
 
     grade_weights: dict[Grade, NonNegative]
+    kind_weights: dict[CountedKind, UnitFloat]
     half_life_years: Positive
 
     @model_validator(mode="after")
@@ -222,6 +241,12 @@ class Incidents(_Table):
         missing = [grade for grade in GRADES if grade not in self.grade_weights]
         if missing:
             raise ValueError(f"grade_weights are missing for: {', '.join(missing)}")
+        absent = [kind for kind in COUNTED_KINDS if kind not in self.kind_weights]
+        if absent:
+            raise ValueError(f"kind_weights are missing for: {', '.join(absent)}")
+        heavier = [kind for kind in COUNTED_KINDS[1:] if self.kind_weights[kind] > self.kind_weights[COUNTED_KINDS[0]]]
+        if heavier:
+            raise ValueError(f"kind_weights of {', '.join(heavier)} must not exceed {COUNTED_KINDS[0]}'s")
         return self
 
 
@@ -455,6 +480,9 @@ class Pack(_Model):
     restrictions_meta: TableMeta | None = None
     restrictions: list[Restriction] = []
     tests: list[PackTest] = []
+    # Optional: without a population table, population_share is unknown for every buyer.
+    population_meta: TableMeta | None = None
+    population: dict[CountryCode, PopulationEntry] = {}
 
     @field_validator("rules", "jurisdictions", "vendors", "incidents", "restrictions", "tests")
     @classmethod
