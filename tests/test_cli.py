@@ -261,6 +261,23 @@ def test_bad_pack_exits_2_naming_file_and_key(capsys: pytest.CaptureFixture[str]
     )
 
 
+@pytest.mark.parametrize("case", ["deep", "chain"])
+def test_packs_that_overflowed_the_stack_exit_2(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """50,000-deep arrays and a chain of 1,200 extending packs ended in a RecursionError traceback."""
+    if case == "deep":
+        pack = tmp_path / "deep.toml"
+        pack.write_text("x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    else:
+        for index in range(1200):
+            (tmp_path / f"p{index}.toml").write_text(f'[pack]\nname = "p{index}"\nextends = "p{index + 1}.toml"\n')
+        pack = tmp_path / "p0.toml"
+    assert main(["score", str(EXAMPLES), "--rules", str(pack)]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"vendorrisk: error: {tmp_path}/")
+    assert "nest too deeply" in captured.err if case == "deep" else "packs extend each other in a chain" in captured.err
+
+
 def test_missing_pack_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pack = tmp_path / "nope.toml"
     assert main(["score", str(EXAMPLES), "--rules", str(pack)]) == EXIT_USAGE
@@ -432,7 +449,9 @@ def test_subprocess_scores_and_reports_errors_without_tracebacks(tmp_path: Path)
         assert result.stderr.strip(), args
 
 
-@pytest.mark.parametrize("name", ["huge_number_literal.toml", "function_call.toml", "duplicate_rule_id.toml"])
+@pytest.mark.parametrize("name", [
+    "huge_number_literal.toml", "function_call.toml", "duplicate_rule_id.toml", "latin1.toml", "extends_integer.toml", "rule_id_table.toml",
+])
 def test_subprocess_bad_pack_never_shows_a_traceback(name: str, tmp_path: Path) -> None:
     result = _run("score", str(EXAMPLES), "--rules", str(PACKS / "invalid" / name), cwd=tmp_path)
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
