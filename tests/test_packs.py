@@ -8,6 +8,8 @@ message matches the regex (file, key path and problem). Every file in
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 import shutil
 import tomllib
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import vendorrisk
-from vendorrisk.rules import loader
+from vendorrisk.rules import loader, model
 from vendorrisk.rules.loader import fingerprint, load_rules
 
 DATA = Path(__file__).resolve().parent / "data" / "packs"
@@ -336,3 +338,49 @@ def test_entries_without_an_id_are_reported_missing_not_duplicate(tmp_path: Path
 def test_a_pack_argument_of_the_wrong_type_is_a_pack_error(given: object) -> None:
     with pytest.raises(vendorrisk.PackError, match=rf"^{re.escape(loader.PACK_ARGUMENT)}; got {type(given).__name__} "):
         load_rules(given)  # type: ignore[arg-type]
+
+
+# --- parameters at their bounds score without numpy warnings --------------------------------
+
+
+def test_parameters_at_their_bounds_score_without_runtime_warnings(tmp_path: Path) -> None:
+    """pytest turns warnings into errors: at the largest gains and grade weights, the shortest
+    half-life and the largest saturation, scoring prints no overflow warning (before the bounds,
+    1.7e308 gains and 1e308 weights did, and a 0.005-year half-life silently lost incidents)."""
+    grades = ", ".join(f"{grade} = {model.MAX_WEIGHT}" for grade in ("denied", "alleged", "reported", "audited", "confirmed"))
+    path = tmp_path / "bounds.toml"
+    path.write_text(
+        HEADER.format(name="bounds", extends="default")
+        + f"[parameters.likelihood]\ngovernance_gain = {model.MAX_WEIGHT}\nincident_gain = {model.MAX_WEIGHT}\n"
+        + f"[parameters.incidents]\nhalf_life_years = {model.MIN_HALF_LIFE_YEARS}\ngrade_weights = {{ {grades} }}\n"
+        + "[parameters.volume]\nsaturation_records = 1.7e308\n"
+    )
+    rows = [
+        {"contract_id": f"C{index}", "buyer_country": "PG", "vendor_name": vendor, "records": records, "signed": signed, "data_categories": "health;tax"}
+        for index, (vendor, records, signed) in enumerate(
+            (vendor, records, signed)
+            for vendor in ("Huawei", "ZTE", "Nobody", None)
+            for records in (0, 1, 10**15, None)
+            for signed in ("1990-01-01", "2014-02-09", "2024-06-30", None)
+        )
+    ]
+    table = vendorrisk.score_table(rows, rules=path)
+    assert table.column("error").to_pylist() == [""] * len(rows)
+    assert all(0 <= score <= 100 for score in table.column("score").to_pylist())
+
+
+def test_the_shortest_half_life_keeps_incidents_a_naive_sum_keeps(tmp_path: Path) -> None:
+    """At the shortest half-life, a contract three days after a vendor's first incident gets the
+    incident factor ``1 - exp(-sum)`` of the plain sum over its ledger (at a 0.005-year half-life it
+    got 0: the factored sum underflowed)."""
+    path = tmp_path / "short.toml"
+    path.write_text(HEADER.format(name="short", extends="default") + f"[parameters.incidents]\nhalf_life_years = {model.MIN_HALF_LIFE_YEARS}\n")
+    pack = load_rules(path)
+    ledger = [incident for incident in pack.model.incidents if incident.vendors == ["Huawei"]]
+    as_of = min(incident.date for incident in ledger) + dt.timedelta(days=3)
+    weights = {str(grade): weight for grade, weight in pack.model.parameters.incidents.grade_weights.items()}
+    days = 365.25 * model.MIN_HALF_LIFE_YEARS
+    total = sum(weights[str(i.grade)] * 0.5 ** ((as_of - i.date).days / days) for i in ledger if i.date <= as_of)
+    result = vendorrisk.score({"contract_id": "H", "buyer_country": "PG", "vendor_name": "Huawei"}, rules=pack, as_of=as_of)
+    assert total > 0.01
+    assert result.factors["incidents"] == pytest.approx(1 - math.exp(-total), abs=5e-4)

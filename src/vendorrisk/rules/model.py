@@ -35,6 +35,15 @@ RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Points = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Score = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+#: The largest gain or incident grade weight: far past the point where the formulas saturate
+#: (L is clipped to 1; ``1 - exp(-40)`` is 1 in double precision), and small enough that no sum
+#: or product of them overflows (numpy would print a RuntimeWarning).
+MAX_WEIGHT: Final = 1000.0
+#: The shortest incident half-life, in years (about five weeks). The ledger sum is computed in a
+#: factored form (:meth:`vendorrisk.reference.Reference.incident_exposure`) that stays exact while a
+#: vendor's ledger spans fewer than about 1,000 half-lives, here a century.
+MIN_HALF_LIFE_YEARS: Final = 0.1
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT, allow_inf_nan=False)]
 
 
 class _Model(BaseModel):
@@ -131,8 +140,8 @@ class Access(_Model):
 class Incidents(_Model):
     """``H = 1 - exp(-sum_i grade_weight(i) * 0.5 ** (age_i / half_life))``."""
 
-    grade_weights: dict[Grade, NonNegative]
-    half_life_years: Positive
+    grade_weights: dict[Grade, Weight]
+    half_life_years: Annotated[float, Field(ge=MIN_HALF_LIFE_YEARS, allow_inf_nan=False)]
     references: list[str] = []
 
     @model_validator(mode="after")
@@ -163,8 +172,8 @@ class Governance(_Model):
 class Likelihood(_Model):
     """``L = clip(A * (C * (1 + governance_gain * G) + incident_gain * H), 0, 1)``."""
 
-    governance_gain: NonNegative
-    incident_gain: NonNegative
+    governance_gain: Weight
+    incident_gain: Weight
     references: list[str] = []
 
 
