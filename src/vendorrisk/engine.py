@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -64,6 +65,36 @@ class Run:
 
 def pack_of(rules: Rules) -> RulePack:
     return rules if isinstance(rules, RulePack) else load_rules(rules)
+
+
+#: What ``as_of`` may be, for the message that refuses anything else.
+AS_OF_FORMAT: Final = "a datetime.date or a 'YYYY-MM-DD' string"
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def as_of_date(value: object) -> dt.date | None:
+    """``as_of`` as a date: None, a date (a datetime gives its date), or ``YYYY-MM-DD`` text.
+
+    Raises
+    ------
+    InputError
+        For any other value (an integer year, a datetime64, a misspelt date), which would
+        otherwise be read as some other date or fail deep inside the engine.
+    """
+    if value is None or type(value) is dt.date:
+        return value
+    if isinstance(value, dt.datetime):  # pandas.Timestamp too
+        return value.date()
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            if _ISO_DATE.fullmatch(value):
+                return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        raise InputError(f"as_of {value!r} is not a date (use YYYY-MM-DD)")
+    raise InputError(f"as_of must be {AS_OF_FORMAT}, not {type(value).__name__} {value!r}"[:300])
 
 
 def run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = False) -> Run:
