@@ -481,3 +481,25 @@ def test_nan_text_in_a_number_cell_is_unknown_like_a_nan_float(text: str, size: 
     assert as_text.column("error")[0].as_py() == ""
     one = vendorrisk.score({**GOOD, "value_usd": text, "records": text}, as_of=AS_OF)
     assert one.error == "" and one.score == vendorrisk.score({**GOOD, "value_usd": float("nan"), "records": None}, as_of=AS_OF).score
+
+
+# --- library messages are neutral (issue 14 item 12) -------------------------------------------
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    (["Contract ID", "buyer_country"], "the input has no 'contract_id' column (required); the column 'Contract ID' looks like it: rename it"),
+    (["contract_id;buyer_country"], "the input has no 'contract_id', 'buyer_country' columns (required); "
+                                    "the only column is 'contract_id;buyer_country': are the fields separated by ';'?"),
+    (["contract_id"], "the input has no 'buyer_country' column (required)"),
+])
+def test_a_missing_required_column_is_reported_without_command_line_options(columns: list[str], message: str) -> None:
+    """A Python caller has no --map or --delimiter: the message says what is wrong, and the error
+    carries the columns so that the command line can add its own options."""
+    from vendorrisk.errors import MissingColumnsError
+
+    table = pa.table({name: ["x"] for name in columns})
+    with pytest.raises(MissingColumnsError, match=f"^{re.escape(message)}$") as info:
+        vendorrisk.score_table(table)
+    assert isinstance(info.value, vendorrisk.InputError)
+    assert info.value.columns == tuple(columns)
+    assert "--" not in str(info.value)

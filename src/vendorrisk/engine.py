@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from vendorrisk._arrays import Coded, hash_strings, made, zero_codes
-from vendorrisk.errors import InputError
+from vendorrisk.errors import InputError, MissingColumnsError
 from vendorrisk.explain import reasons, vectors
 from vendorrisk.features import Features, derive
 from vendorrisk.rules.loader import RulePack, load_rules
@@ -105,9 +105,10 @@ def run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = F
     """
     # A table (a file) without a required column cannot be scored at all; one contract given
     # from Python without one is a contract with an error, like any other invalid row.
-    problem = missing_required([n for n in table.column_names if n != PARSE_ERROR_COLUMN]) if isinstance(table, pa.Table) else None
+    names = [n for n in table.column_names if n != PARSE_ERROR_COLUMN] if isinstance(table, pa.Table) else []
+    problem = missing_required(names) if isinstance(table, pa.Table) else None
     if problem:
-        raise InputError(f"the input has {problem}")
+        raise MissingColumnsError(problem, columns=names)
     inputs = validate(table)
     features = derive(inputs, pack, as_of)
     scored = score_batch(inputs, features, pack)

@@ -60,3 +60,17 @@ class InputError(VendorRiskError, ValueError):
 
     Row-level problems are never raised: they end up in the output's ``error`` column.
     """
+
+
+class MissingColumnsError(InputError):
+    """A table lacks a required column, so none of it can be scored.
+
+    Attributes
+    ----------
+    columns : the table's column names, from which a caller can offer its own advice (the
+        command line suggests ``--map`` and ``--delimiter``; see :func:`vendorrisk.schema.lookalikes`).
+    """
+
+    def __init__(self, problem: str, *, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        super().__init__(f"the input has {problem}")

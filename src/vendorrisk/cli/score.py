@@ -9,16 +9,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
-from vendorrisk.errors import InputError
+from vendorrisk.errors import InputError, MissingColumnsError
 from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
-from vendorrisk.schema import BANDS
+from vendorrisk.schema import BANDS, delimiter_name, lookalikes, suspected_delimiter
 
 
 def add(commands: Any) -> None:
@@ -56,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
         size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
         progress = _Progress(size)
     with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
-        summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
+        try:
+            summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
+        except MissingColumnsError as exc:
+            raise InputError(f"{exc}{_advice(exc.columns)}") from None
     if progress is not None:
         progress.finish()
     if not args.quiet:
@@ -67,6 +71,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it", file=sys.stderr)
         return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _advice(columns: Sequence[str]) -> str:
+    """What to add to the library's message about missing required columns: the options that fix it."""
+    near = lookalikes(columns)
+    if near:
+        them = "it" if len(near) == 1 else "them"
+        return f", or map {them} ({' '.join(f'--map {name}={header!r}' for name, header in near)})"
+    mark = suspected_delimiter(columns)
+    return f" (--delimiter {delimiter_name(mark)})" if mark else ""
 
 
 def _check_writable(path: Path) -> None:
