@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import vendorrisk
 from vendorrisk.cli import EXIT_FAIL_ON, EXIT_INTERRUPTED, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, main
 from vendorrisk.rules.loader import load_rules
 from vendorrisk.schema import OUTPUT_COLUMNS
@@ -478,3 +479,30 @@ def test_subprocess_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None
     _, err = child.communicate(timeout=60)
     assert child.returncode == EXIT_INTERRUPTED, err
     assert err == "\nvendorrisk: interrupted; the output is incomplete\n"
+
+
+# --- help and python -m ---------------------------------------------------------------------
+
+
+def test_score_help_lists_the_columns_instead_of_a_docs_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """An installed package has no docs/cli.md: the help itself names every column and value."""
+    from vendorrisk.schema import FIELDS
+
+    with pytest.raises(SystemExit) as info:
+        main(["score", "--help"])
+    assert info.value.code == EXIT_OK
+    out = capsys.readouterr().out
+    assert "docs/cli.md" not in out
+    for spec in FIELDS:
+        assert re.search(rf"^  {spec.name}( \(required\))?: ", out, re.MULTILINE), spec.name
+        assert (" (required)" in out.split(f"  {spec.name}")[1].split(":")[0]) == spec.required
+        for value in spec.values:
+            assert re.search(rf"\b{value}\b", out), value
+    assert f"{EXIT_INVALID_ROWS} some rows invalid" in out
+
+
+def test_python_dash_m_vendorrisk_runs_the_command(tmp_path: Path) -> None:
+    version = _run("--version", cwd=tmp_path)
+    assert (version.returncode, version.stdout.strip()) == (EXIT_OK, f"vendorrisk {vendorrisk.__version__}")
+    helped = _run("score", "--help", cwd=tmp_path)
+    assert helped.returncode == EXIT_OK and helped.stdout.startswith("usage: vendorrisk score ")
