@@ -1240,7 +1240,11 @@ def build(shared: Path, vendor_sources: Path | None = VENDOR_SOURCES_CSV) -> tup
             {
                 "table": "incidents",
                 "edition": EDITION,
-                "source": f"vendorrisk research incident list (incidents.csv; {len(incident_rows)} evidence-graded incidents)",
+                # The count that ships first, so that it agrees with the table (vendorrisk sources prints both).
+                "source": (
+                    f"vendorrisk research incident list (incidents.csv: {len(incidents)} of its {len(incident_rows)} "
+                    "evidence-graded incidents ship; rows without a source URL or a registry vendor are left out)"
+                ),
                 "published": PUBLISHED,
             },
         ),

@@ -409,6 +409,18 @@ def test_sources_lists_the_four_tables(capsys: pytest.CaptureFixture[str]) -> No
     assert captured.err == ""
 
 
+@pytest.mark.parametrize("table", ["vendors", "incidents"])
+def test_sources_counts_agree_with_the_source_lines(table: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`incidents: 44 entries` sat over a source line saying 46: the source now says how many of its rows ship."""
+    assert main(["sources"]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    at = next(index for index, line in enumerate(lines) if line.startswith(f"{table}: "))
+    count = int(lines[at].split()[1])
+    source = lines[at + 1]
+    assert source.startswith("  source: ")
+    assert int(re.findall(r"\d+", source)[0]) == count, source  # the first number in the source is what ships
+
+
 def test_sources_with_a_bad_pack_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     pack = PACKS / "invalid" / "bands_not_increasing.toml"
     assert main(["sources", "--rules", str(pack)]) == EXIT_USAGE
