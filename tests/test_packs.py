@@ -334,7 +334,7 @@ def test_entries_without_an_id_are_reported_missing_not_duplicate(tmp_path: Path
     assert "duplicate" not in str(info.value)
 
 
-@pytest.mark.parametrize("given", [5, b"default", ["default"], 1.5])
+@pytest.mark.parametrize("given", [5, b"default", ["default"], 1.5, "", " "])
 def test_a_pack_argument_of_the_wrong_type_is_a_pack_error(given: object) -> None:
     with pytest.raises(vendorrisk.PackError, match=rf"^{re.escape(loader.PACK_ARGUMENT)}; got {type(given).__name__} "):
         load_rules(given)  # type: ignore[arg-type]

@@ -113,7 +113,7 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RulePack:
     PackError
         If the pack cannot be read or is invalid; the message names file, key path and problem.
     """
-    if path is not None and not isinstance(path, (str, os.PathLike)):
+    if path is not None and (not isinstance(path, (str, os.PathLike)) or not str(path).strip()):
         raise PackError(f"{PACK_ARGUMENT}; got {type(path).__name__} {path!r}"[:300])
     target = default_pack_path() if path is None or str(path) == DEFAULT else Path(path)
     files = _pack_files(target)
