@@ -346,7 +346,7 @@ def test_a_pack_argument_of_the_wrong_type_is_a_pack_error(given: object) -> Non
 def test_parameters_at_their_bounds_score_without_runtime_warnings(tmp_path: Path) -> None:
     """pytest turns warnings into errors: at the largest gains and grade weights, the shortest
     half-life and the largest saturation, scoring prints no overflow warning (before the bounds,
-    1.7e308 gains and 1e308 weights did, and a 0.005-year half-life silently lost incidents)."""
+    1.7e308 gains and 1e308 weights did, and so did a 5e-324-year half-life)."""
     grades = ", ".join(f"{grade} = {model.MAX_WEIGHT}" for grade in ("denied", "alleged", "reported", "audited", "confirmed"))
     path = tmp_path / "bounds.toml"
     path.write_text(
@@ -372,7 +372,7 @@ def test_parameters_at_their_bounds_score_without_runtime_warnings(tmp_path: Pat
 def test_the_shortest_half_life_keeps_incidents_a_naive_sum_keeps(tmp_path: Path) -> None:
     """At the shortest half-life, a contract three days after a vendor's first incident gets the
     incident factor ``1 - exp(-sum)`` of the plain sum over its ledger (at a 0.005-year half-life it
-    got 0: the factored sum underflowed)."""
+    got 0 before: the ledger's sums, scaled to the vendor's last incident, underflowed)."""
     path = tmp_path / "short.toml"
     path.write_text(HEADER.format(name="short", extends="default") + f"[parameters.incidents]\nhalf_life_years = {model.MIN_HALF_LIFE_YEARS}\n")
     pack = load_rules(path)
@@ -384,3 +384,20 @@ def test_the_shortest_half_life_keeps_incidents_a_naive_sum_keeps(tmp_path: Path
     result = vendorrisk.score({"contract_id": "H", "buyer_country": "PG", "vendor_name": "Huawei"}, rules=pack, as_of=as_of)
     assert total > 0.01
     assert result.factors["incidents"] == pytest.approx(1 - math.exp(-total), abs=5e-4)
+
+
+def test_an_incident_far_from_the_others_does_not_erase_the_vendors_ledger(tmp_path: Path) -> None:
+    """An incident dated 9999-12-31 (a typo, say) made every earlier incident of its vendor count 0:
+    the ledger's running sums were scaled to the vendor's last day and underflowed."""
+    path = tmp_path / "far.toml"
+    path.write_text(
+        HEADER.format(name="far", extends="default")
+        + '[[incidents]]\nid = "9999-12-31-huawei-typo"\ndate = 9999-12-31\nvendors = ["Huawei"]\ngrade = "denied"\n'
+        + 'summary = "A test incident far in the future."\nsources = ["https://example.org/far"]\n'
+    )
+    contract = {"contract_id": "F", "buyer_country": "PG", "vendor_name": "Huawei"}
+    for as_of in ("2016-01-01", "2020-06-30", "2025-12-31"):
+        with_far = vendorrisk.score(contract, rules=path, as_of=as_of)
+        without = vendorrisk.score(contract, as_of=as_of)
+        assert without.factors["incidents"] > 0
+        assert with_far.factors["incidents"] == without.factors["incidents"], as_of

@@ -312,19 +312,24 @@ class Reference:
         """The incident pairs sorted by (vendor, day), as what :meth:`incident_exposure` looks up.
 
         Returns per pair its key ``(vendor << 32) | (day + 2**20)``; the running sum, within its
-        vendor, of ``w_i * 0.5 ** ((last - day_i) / half_life)`` up to and including it, where
-        ``last`` is the vendor's latest incident day (so no term exceeds its weight); and ``last``.
+        vendor, of ``w_i * 0.5 ** ((day_j - day_i) / half_life)`` over the incidents up to and
+        including it (``j``), taken on its own day; and that day. Each step decays the previous
+        sum over the days between two incidents and adds a weight, so no term exceeds its weight
+        and none underflows while it still matters, however far apart the incidents are (sums
+        scaled to a vendor's last day lost every earlier incident to underflow when that day
+        lay more than about 1,000 half-lives later). One step per incident, once per pack.
         """
         pair_vendor, pair_day, pair_weight = self._incident_pairs
         order = np.lexsort((pair_day, pair_vendor))
         vendor, day, weight = pair_vendor[order], pair_day[order], pair_weight[order]
-        last = np.zeros(len(vendor), dtype=np.int64)
+        # Across a change of vendor the gap is negative and unused: clipped, so that 0.5 ** x stays finite.
+        decay = 0.5 ** (np.maximum(np.diff(day, prepend=day[:1]), 0) / self.half_life_days)
         running = np.zeros(len(vendor))
-        for v in np.unique(vendor):
-            mine = vendor == v
-            last[mine] = day[mine].max()
-            running[mine] = np.cumsum(weight[mine] * 0.5 ** ((last[mine] - day[mine]) / self.half_life_days))
-        return vendor << 32 | (day + (1 << 20)), running, last
+        total = 0.0
+        for j in range(len(vendor)):
+            total = weight[j] + (total * decay[j] if j and vendor[j] == vendor[j - 1] else 0.0)
+            running[j] = total
+        return vendor << 32 | (day + (1 << 20)), running, day
 
     def incident_exposure(self, vendor: NDArray[np.int32], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
         """Evidence-weighted, decayed incident sum ``sum_i w(grade_i) * 0.5 ** (age_i / half_life)``.
@@ -332,8 +337,9 @@ class Reference:
         Only incidents of the contract's vendor public on or before its as-of date count.
         Shapes: ``vendor`` and ``as_of`` are ``(n_contracts,)``; so is the result.
 
-        The sum factors as ``0.5 ** ((day - last) / half_life) * sum_i w_i * 0.5 ** ((last - day_i) / half_life)``,
-        so one binary search per contract finds the vendor's running sum up to its as-of day.
+        The sum factors as ``0.5 ** ((day - day_j) / half_life) * sum_i w_i * 0.5 ** ((day_j - day_i) / half_life)``
+        with ``j`` the vendor's latest incident on or before the as-of day, so one binary search per
+        contract finds the vendor's running sum on that incident's day (:attr:`_incident_ledger`).
         """
         keys, running, last = self._incident_ledger
         if not len(keys):
@@ -343,9 +349,9 @@ class Reference:
         at = np.searchsorted(keys, wanted, side="right") - 1  # the vendor's latest incident on or before the day
         safe = np.maximum(at, 0)
         hit = (at >= 0) & (keys[safe] >> 32 == vendor) & (vendor >= 0)
-        # On a hit, the as-of day is at most a few half-lives before the vendor's last incident;
-        # elsewhere the scale is discarded, and the floor keeps 0.5 ** x finite for any date.
-        scale = 0.5 ** np.maximum((day - last[safe]) / self.half_life_days, -1000.0)
+        # On a hit, the as-of day is on or after the incident's day, so the scale is at most 1;
+        # elsewhere it is discarded, and the floor keeps it at most 1 for any date.
+        scale = 0.5 ** np.maximum((day - last[safe]) / self.half_life_days, 0.0)
         return np.where(hit, running[safe] * scale, 0.0)
 
     @cached_property

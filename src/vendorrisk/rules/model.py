@@ -39,9 +39,8 @@ Score = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 #: (L is clipped to 1; ``1 - exp(-40)`` is 1 in double precision), and small enough that no sum
 #: or product of them overflows (numpy would print a RuntimeWarning).
 MAX_WEIGHT: Final = 1000.0
-#: The shortest incident half-life, in years (about five weeks). The ledger sum is computed in a
-#: factored form (:meth:`vendorrisk.reference.Reference.incident_exposure`) that stays exact while a
-#: vendor's ledger spans fewer than about 1,000 half-lives, here a century.
+#: The shortest incident half-life, in years (about five weeks; judgement): a shorter one is taken
+#: for a slip of unit (the value is in years), and a vanishing one overflowed numpy's division.
 MIN_HALF_LIFE_YEARS: Final = 0.1
 Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT, allow_inf_nan=False)]
 
