@@ -19,7 +19,7 @@ from typing import Annotated, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vendorrisk.schema import CountryCode, UnitFloat, country_names
 
@@ -49,6 +49,17 @@ class TableMeta(_Table):
     published: dt.date
     available_from: Annotated[str, Field(pattern=r"^\d\d-\d\d$")] | None = None
     attribution: str | None = None
+
+    @field_validator("available_from")
+    @classmethod
+    def _a_day_of_every_year(cls, value: str | None) -> str | None:
+        """``MM-DD`` must be a day that every year has (02-29 is not), since it starts each edition."""
+        if value is not None:
+            try:
+                dt.date(2001, *map(int, value.split("-")))
+            except ValueError:
+                raise ValueError(f"{value!r} is not a day of every year (MM-DD, e.g. 03-01)") from None
+        return value
 
 
 class Law(_Table):
@@ -121,11 +132,15 @@ class Incident(_Table):
 FreedomScore = Annotated[int, Field(ge=-4, le=100)]
 
 
+#: Edition years the engine's calendar holds (as-of dates are clamped to 1900-01-01..2200-12-31).
+EditionYear = Annotated[int, Field(ge=1900, le=2200)]
+
+
 class GovernanceEntry(_Table):
     name: str
     kind: Literal["country", "territory"]
-    status: dict[int, Literal["F", "PF", "NF"]]
-    total: dict[int, FreedomScore] = {}
+    status: dict[EditionYear, Literal["F", "PF", "NF"]]
+    total: dict[EditionYear, FreedomScore] = {}
 
 
 # --- vendor names ----------------------------------------------------------------------------
