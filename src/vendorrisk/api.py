@@ -92,7 +92,8 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     Every input row appears in the output, in order; an invalid row has empty scores and an
     ``error`` naming the column and the problem. Input columns named like an output column
     are replaced. Column names are text, each given once. In a number column (``records``,
-    ``value_usd``), None, NaN (pandas' missing value) and the text ``NaN`` are unknown. The pack fingerprint is in the ``fingerprint`` column and the schema metadata.
+    ``value_usd``), None, NaN (pandas' missing value) and the text ``NaN`` are unknown. The
+    pack fingerprint is in the ``fingerprint`` column and the schema metadata.
     A table of more than :data:`SLICE` rows is scored in slices of that many, on a few threads
     (:func:`vendorrisk.batch.score_stream`), with the same results.
 

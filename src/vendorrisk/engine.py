@@ -8,6 +8,7 @@ the other.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -88,11 +89,9 @@ def as_of_date(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return dt.date(value.year, value.month, value.day)
     if isinstance(value, str):
-        try:
-            if _ISO_DATE.fullmatch(value):
+        if _ISO_DATE.fullmatch(value):
+            with contextlib.suppress(ValueError):  # 2024-06-31
                 return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
         raise InputError(f"as_of {value!r} is not a date (use YYYY-MM-DD)")
     raise InputError(f"as_of must be {AS_OF_FORMAT}, not {type(value).__name__} {value!r}"[:300])
 

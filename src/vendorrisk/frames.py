@@ -8,6 +8,7 @@ missing one is a :class:`~vendorrisk.errors.DependencyError` that says what to i
 
 from __future__ import annotations
 
+import collections
 import importlib
 from types import ModuleType
 from typing import Any, Final, Literal, TypeAlias
@@ -57,10 +58,9 @@ def unique_columns(names: list[str]) -> None:
     InputError
         Naming each repeated column.
     """
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = sorted(name for name, count in collections.Counter(names).items() if count > 1)
     if repeated:
-        plural = "s" if len(repeated) > 1 else ""
-        raise InputError(f"the table has more than one column named {', '.join(map(repr, repeated))}: give each column{plural} once")
+        raise InputError(f"the table has more than one column named {', '.join(map(repr, repeated))}: give each column once")
 
 
 def to_output(table: pa.Table, output: str, like: object = None) -> Any:
