@@ -356,7 +356,7 @@ class Reference:
         with ``j`` the vendor's latest incident on or before the as-of day, so one binary search per
         contract finds the vendor's running sum on that incident's day (:attr:`_incident_ledger`).
         """
-        keys, running, last = self._incident_ledger
+        keys, running, since = self._incident_ledger  # since: the day each running sum is taken on
         if not len(keys):
             return np.zeros(vendor.shape[0])
         day = _days(as_of)
@@ -366,7 +366,7 @@ class Reference:
         hit = (at >= 0) & (keys[safe] >> 32 == vendor) & (vendor >= 0)
         # On a hit, the as-of day is on or after the incident's day, so the scale is at most 1;
         # elsewhere it is discarded, and the floor keeps it at most 1 for any date.
-        scale = 0.5 ** np.maximum((day - last[safe]) / self.half_life_days, 0.0)
+        scale = 0.5 ** np.maximum((day - since[safe]) / self.half_life_days, 0.0)
         return np.where(hit, running[safe] * scale, 0.0)
 
     @cached_property
