@@ -326,6 +326,14 @@ def test_a_missing_base_names_the_file_that_extends_it(tmp_path: Path) -> None:
         load_rules(folder)
 
 
+def test_an_empty_base_folder_names_the_file_that_extends_it(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    path = tmp_path / "mine.toml"
+    path.write_text(HEADER.format(name="mine", extends="base"))
+    with pytest.raises(vendorrisk.PackError, match=rf"^{re.escape(str(path))}: pack\.extends: extends 'base': the folder .*base holds no \.toml files$"):
+        load_rules(path)
+
+
 def test_entries_without_an_id_are_reported_missing_not_duplicate(tmp_path: Path) -> None:
     path = tmp_path / "no_ids.toml"
     path.write_text(HEADER.format(name="no-ids", extends="default") + "[[rules]]\nenabled = false\n[[rules]]\nenabled = false\n")

@@ -269,6 +269,8 @@ def _base_of(target: Path, extends: object, chain: tuple[Path, ...], referrer: s
         )
     if not base.exists():
         raise PackError(f"extends {extends!r}: no such pack file or folder {base}", path=referrer, key=key)
+    if base.is_dir() and not any(base.glob("*.toml")):
+        raise PackError(f"extends {extends!r}: the folder {base} holds no .toml files", path=referrer, key=key)
     return base
 
 
