@@ -1604,7 +1604,8 @@ def build(
             {
                 "table": "vendors",
                 "edition": EDITION,
-                "source": f"vendorrisk research fact sheet vendors.csv ({len(vendor_rows)} vendors; public sources to about April 2026){supplement_source}",
+                # The count that ships first, so that it agrees with the table (vendorrisk sources prints both).
+                "source": f"{len(vendors)} vendors: vendorrisk research fact sheet vendors.csv ({len(vendor_rows)} rows; public sources to about April 2026){supplement_source}",
                 "published": PUBLISHED,
             },
         ),
@@ -1642,8 +1643,13 @@ def build(
             {
                 "table": "incidents",
                 "edition": EDITION,
-                "source": f"vendorrisk research incident list (incidents.csv; {len(incident_rows)} evidence-graded incidents)"
-                + (f"; {len(added_rows)} from scripts/data/incident_additions.csv (2026-12-04)" if added_rows else ""),
+                # The count that ships first, so that it agrees with the table (vendorrisk sources prints both).
+                "source": (
+                    f"{len(incidents)} of {len(incident_rows) + len(added_rows)} incidents ship: vendorrisk research incident list"
+                    f" (incidents.csv, {len(incident_rows)} evidence-graded incidents)"
+                    + (f" and scripts/data/incident_additions.csv ({len(added_rows)}, 2026-12-04)" if added_rows else "")
+                    + "; rows without a source URL or a registry vendor are left out"
+                ),
                 "published": PUBLISHED,
             },
         ),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
 import vendorrisk
+from vendorrisk.batch import score_stream
 
 AS_OF = dt.date(2024, 6, 1)
 # The output columns the API promises, in this order (more may be interleaved, e.g. provenance).
@@ -310,7 +312,7 @@ def test_a_reader_parse_error_becomes_the_row_error_and_the_column_is_dropped() 
     assert table.column("score").to_pylist()[1] is None
 
 
-@pytest.mark.parametrize("bad", ["nan", "1,000", "12abc", "inf", "-5", "2.5"])
+@pytest.mark.parametrize("bad", ["1,000", "12abc", "inf", "-5", "2.5", "nanx"])
 def test_bad_numbers_are_reported_in_small_and_large_batches_alike(bad: str) -> None:
     """Arrow's fast cast and the careful per-cell path must agree on what a bad number is."""
     for size in (3, 300):  # below and above the small-batch threshold
@@ -396,3 +398,108 @@ def test_the_package_is_marked_as_typed() -> None:
     from importlib import resources
 
     assert resources.files("vendorrisk").joinpath("py.typed").is_file()
+
+
+# --- argument checks (issue 14 item 11) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_of", [2021, 2021.5, ["2021-01-01"], b"2021-01-01"])
+def test_an_as_of_of_the_wrong_type_is_an_input_error(as_of: object) -> None:
+    """An integer year used to raise a raw TypeError from date.fromisoformat (and reach the stream as day 2021 of 1970)."""
+    from vendorrisk.engine import AS_OF_FORMAT
+
+    pattern = rf"^as_of must be {re.escape(AS_OF_FORMAT)}, not {type(as_of).__name__} "
+    with pytest.raises(vendorrisk.InputError, match=pattern):
+        vendorrisk.score(GOOD, as_of=as_of)  # type: ignore[arg-type]
+    with pytest.raises(vendorrisk.InputError, match=pattern):
+        vendorrisk.score_table([GOOD], as_of=as_of)  # type: ignore[arg-type]
+    with pytest.raises(vendorrisk.InputError, match=pattern):
+        score_stream([], lambda table: None, None, as_of)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("as_of", ["20240601", "2024-W22-6", "2024-06-31", " 2024-06-01"])
+def test_an_as_of_text_is_exactly_yyyy_mm_dd(as_of: str) -> None:
+    with pytest.raises(vendorrisk.InputError, match=rf"^as_of {re.escape(repr(as_of))} is not a date \(use YYYY-MM-DD\)$"):
+        vendorrisk.score(GOOD, as_of=as_of)
+
+
+def test_an_as_of_datetime_counts_as_its_date() -> None:
+    import pandas as pd
+
+    want = vendorrisk.score(GOOD, as_of=AS_OF)
+    for given in (dt.datetime(2024, 6, 1, 23, 59), pd.Timestamp("2024-06-01 12:00"), "2024-06-01"):
+        got = vendorrisk.score(GOOD, as_of=given)
+        assert (got.score, got.as_of) == (want.score, AS_OF)
+
+
+@pytest.mark.parametrize("rules", [5, ["default"], b"default"])
+def test_rules_of_the_wrong_type_are_a_pack_error(rules: object) -> None:
+    from vendorrisk.rules.loader import PACK_ARGUMENT
+
+    with pytest.raises(vendorrisk.PackError, match=rf"^{re.escape(PACK_ARGUMENT)}; got {type(rules).__name__} "):
+        vendorrisk.score(GOOD, rules=rules)  # type: ignore[arg-type]
+    with pytest.raises(vendorrisk.PackError, match=rf"^{re.escape(PACK_ARGUMENT)}; got {type(rules).__name__} "):
+        vendorrisk.score_table([GOOD], rules=rules)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("output", [5, None, ["arrow"], "Arrow"])
+def test_an_unknown_output_is_an_input_error(output: object) -> None:
+    with pytest.raises(vendorrisk.InputError, match=rf"^output {re.escape(repr(output))} is not one of arrow, pandas, polars$"):
+        vendorrisk.score_table([GOOD], output=output)  # type: ignore[call-overload]
+
+
+def test_duplicate_column_names_are_an_input_error() -> None:
+    """pandas raised pyarrow's ValueError; an Arrow table with a repeated canonical column a KeyError."""
+    import pandas as pd
+
+    frame = pd.DataFrame([["G-1", "PG", 10, 20]], columns=["contract_id", "buyer_country", "records", "records"])
+    with pytest.raises(vendorrisk.InputError, match=r"^the table has more than one column named 'records': give each column once$"):
+        vendorrisk.score_table(frame)
+    table = pa.table([pa.array(["G-1"]), pa.array(["PG"]), pa.array(["DE"])], names=["contract_id", "buyer_country", "buyer_country"])
+    with pytest.raises(vendorrisk.InputError, match=r"^the table has more than one column named 'buyer_country': give each column once$"):
+        vendorrisk.score_table(table)
+
+
+def test_a_column_name_that_is_not_text_is_an_input_error() -> None:
+    """score_table raised pyarrow's TypeError; score ignored the key."""
+    with pytest.raises(vendorrisk.InputError, match=r"^a column name must be text, not int 5$"):
+        vendorrisk.score_table([{**GOOD, 5: "x"}])
+    with pytest.raises(vendorrisk.InputError, match=r"^a column name must be text, not int 5$"):
+        vendorrisk.score({**GOOD, 5: "x"})
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", " -NaN ", "NAN"])
+@pytest.mark.parametrize("size", [3, 300])  # below and above the small-batch threshold
+def test_nan_text_in_a_number_cell_is_unknown_like_a_nan_float(text: str, size: int) -> None:
+    """``records=float("nan")`` was unknown while the CSV text NaN was an invalid row: both are unknown now."""
+    rows = [{**GOOD, "contract_id": f"N-{i}", "records": str(1000 + i)} for i in range(size)]
+    as_text = vendorrisk.score_table([{**rows[1], "records": text}, *rows[2:]], as_of=AS_OF)
+    as_float = vendorrisk.score_table([{**rows[1], "records": float("nan")}, *rows[2:]], as_of=AS_OF)
+    absent = vendorrisk.score_table([{k: v for k, v in rows[1].items() if k != "records"}, *rows[2:]], as_of=AS_OF)
+    for name in ("error", "score", "score_low", "score_high", "reasons"):
+        assert as_text.column(name).to_pylist() == as_float.column(name).to_pylist() == absent.column(name).to_pylist(), name
+    assert as_text.column("error")[0].as_py() == ""
+    one = vendorrisk.score({**GOOD, "value_usd": text, "records": text}, as_of=AS_OF)
+    assert one.error == "" and one.score == vendorrisk.score({**GOOD, "value_usd": float("nan"), "records": None}, as_of=AS_OF).score
+
+
+# --- library messages are neutral (issue 14 item 12) -------------------------------------------
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    (["Contract ID", "buyer_country"], "the input has no 'contract_id' column (required); the column 'Contract ID' looks like it: rename it"),
+    (["contract_id;buyer_country"], "the input has no 'contract_id', 'buyer_country' columns (required); "
+                                    "the only column is 'contract_id;buyer_country': are the fields separated by ';'?"),
+    (["contract_id"], "the input has no 'buyer_country' column (required)"),
+])
+def test_a_missing_required_column_is_reported_without_command_line_options(columns: list[str], message: str) -> None:
+    """A Python caller has no --map or --delimiter: the message says what is wrong, and the error
+    carries the columns so that the command line can add its own options."""
+    from vendorrisk.errors import MissingColumnsError
+
+    table = pa.table({name: ["x"] for name in columns})
+    with pytest.raises(MissingColumnsError, match=f"^{re.escape(message)}$") as info:
+        vendorrisk.score_table(table)
+    assert isinstance(info.value, vendorrisk.InputError)
+    assert info.value.columns == tuple(columns)
+    assert "--" not in str(info.value)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import vendorrisk
 from vendorrisk.cli import EXIT_FAIL_ON, EXIT_INTERRUPTED, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, main
 from vendorrisk.rules.loader import load_rules
 from vendorrisk.schema import OUTPUT_COLUMNS
@@ -261,6 +262,23 @@ def test_bad_pack_exits_2_naming_file_and_key(capsys: pytest.CaptureFixture[str]
     )
 
 
+@pytest.mark.parametrize("case", ["deep", "chain"])
+def test_packs_that_overflowed_the_stack_exit_2(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """50,000-deep arrays and a chain of 1,200 extending packs ended in a RecursionError traceback."""
+    if case == "deep":
+        pack = tmp_path / "deep.toml"
+        pack.write_text("x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    else:
+        for index in range(1200):
+            (tmp_path / f"p{index}.toml").write_text(f'[pack]\nname = "p{index}"\nextends = "p{index + 1}.toml"\n')
+        pack = tmp_path / "p0.toml"
+    assert main(["score", str(EXAMPLES), "--rules", str(pack)]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"vendorrisk: error: {tmp_path}/")
+    assert "nest too deeply" in captured.err if case == "deep" else "packs extend each other in a chain" in captured.err
+
+
 def test_missing_pack_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pack = tmp_path / "nope.toml"
     assert main(["score", str(EXAMPLES), "--rules", str(pack)]) == EXIT_USAGE
@@ -393,6 +411,18 @@ def test_sources_lists_the_six_tables(capsys: pytest.CaptureFixture[str]) -> Non
     assert captured.err == ""
 
 
+@pytest.mark.parametrize("table", ["vendors", "incidents"])
+def test_sources_counts_agree_with_the_source_lines(table: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`incidents: 44 entries` sat over a source line saying 46: the source now says how many of its rows ship."""
+    assert main(["sources"]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    at = next(index for index, line in enumerate(lines) if line.startswith(f"{table}: "))
+    count = int(lines[at].split()[1])
+    source = lines[at + 1]
+    assert source.startswith("  source: ")
+    assert int(re.findall(r"\d+", source)[0]) == count, source  # the first number in the source is what ships
+
+
 def test_sources_with_a_bad_pack_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     pack = PACKS / "invalid" / "bands_not_increasing.toml"
     assert main(["sources", "--rules", str(pack)]) == EXIT_USAGE
@@ -434,7 +464,9 @@ def test_subprocess_scores_and_reports_errors_without_tracebacks(tmp_path: Path)
         assert result.stderr.strip(), args
 
 
-@pytest.mark.parametrize("name", ["huge_number_literal.toml", "function_call.toml", "duplicate_rule_id.toml"])
+@pytest.mark.parametrize("name", [
+    "huge_number_literal.toml", "function_call.toml", "duplicate_rule_id.toml", "latin1.toml", "extends_integer.toml", "rule_id_table.toml",
+])
 def test_subprocess_bad_pack_never_shows_a_traceback(name: str, tmp_path: Path) -> None:
     result = _run("score", str(EXAMPLES), "--rules", str(PACKS / "invalid" / name), cwd=tmp_path)
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
@@ -461,3 +493,30 @@ def test_subprocess_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None
     _, err = child.communicate(timeout=60)
     assert child.returncode == EXIT_INTERRUPTED, err
     assert err == "\nvendorrisk: interrupted; the output is incomplete\n"
+
+
+# --- help and python -m ---------------------------------------------------------------------
+
+
+def test_score_help_lists_the_columns_instead_of_a_docs_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """An installed package has no docs/cli.md: the help itself names every column and value."""
+    from vendorrisk.schema import FIELDS
+
+    with pytest.raises(SystemExit) as info:
+        main(["score", "--help"])
+    assert info.value.code == EXIT_OK
+    out = capsys.readouterr().out
+    assert "docs/cli.md" not in out
+    for spec in FIELDS:
+        assert re.search(rf"^  {spec.name}( \(required\))?: ", out, re.MULTILINE), spec.name
+        assert (" (required)" in out.split(f"  {spec.name}")[1].split(":")[0]) == spec.required
+        for value in spec.values:
+            assert re.search(rf"\b{value}\b", out), value
+    assert f"{EXIT_INVALID_ROWS} some rows invalid" in out
+
+
+def test_python_dash_m_vendorrisk_runs_the_command(tmp_path: Path) -> None:
+    version = _run("--version", cwd=tmp_path)
+    assert (version.returncode, version.stdout.strip()) == (EXIT_OK, f"vendorrisk {vendorrisk.__version__}")
+    helped = _run("score", "--help", cwd=tmp_path)
+    assert helped.returncode == EXIT_OK and helped.stdout.startswith("usage: vendorrisk score ")

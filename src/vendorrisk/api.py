@@ -13,11 +13,11 @@ import pyarrow as pa
 
 from vendorrisk.batch import score_stream
 from vendorrisk.calibration import Calibration, calibration_of
-from vendorrisk.engine import Rules, Run, pack_of, scored_table
+from vendorrisk.engine import Rules, Run, as_of_date, pack_of, scored_table
 from vendorrisk.engine import run as engine_run
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result, describe_row
-from vendorrisk.frames import Output, checked, frame_to_arrow, library_of, to_output
+from vendorrisk.frames import Output, checked, frame_to_arrow, library_of, to_output, unique_columns
 from vendorrisk.io import readable
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.schema import CANONICAL_COLUMNS, FACTORS, Contract, to_cell
@@ -35,7 +35,9 @@ SLICE: Final = 65_536
 def to_arrow(data: Any) -> pa.Table:
     """Turn an Arrow table, a pandas or polars DataFrame, or an iterable of mappings/Contracts into
     Arrow, with typed canonical columns the validator reads (:func:`vendorrisk.io.readable`)."""
-    return readable(_arrow(data), "the table")
+    table = _arrow(data)
+    unique_columns(table.column_names)
+    return readable(table, "the table")
 
 
 def _arrow(data: Any) -> pa.Table:
@@ -68,6 +70,9 @@ def _row(item: Any) -> dict[str, Any]:
         return dict(item.to_row())
     if not isinstance(item, Mapping):
         raise InputError(f"cannot score a {type(item).__name__}: give a Contract or a mapping")
+    odd = next((key for key in item if not isinstance(key, str)), None)
+    if odd is not None:
+        raise InputError(f"a column name must be text, not {type(odd).__name__} {odd!r}"[:300])
     return {key: (to_cell(value) if key in _CANONICAL else value) for key, value in item.items()}
 
 
@@ -83,7 +88,8 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
     table : pyarrow.Table, pandas.DataFrame, polars.DataFrame (or LazyFrame) or an iterable of
         mappings or :class:`~vendorrisk.schema.Contract` objects, in the canonical columns.
     rules : a loaded pack, a path to a pack folder or file, or None for the default pack.
-    as_of : read reference data as of this date for every row (default: each row's ``signed``).
+    as_of : read reference data as of this date for every row (default: each row's ``signed``):
+        a ``datetime.date`` (a datetime counts as its date) or ``"YYYY-MM-DD"``.
     output : ``"arrow"`` (a pyarrow.Table), ``"pandas"`` or ``"polars"`` (a DataFrame; see
         :func:`vendorrisk.frames.to_output`: a pandas result keeps the input DataFrame's index).
     calibration : a :class:`~vendorrisk.calibration.Calibration` or the path of its JSON file: adds a
@@ -91,7 +97,9 @@ def score_table(table: Any, rules: Rules = None, as_of: dt.date | str | None = N
 
     Every input row appears in the output, in order; an invalid row has empty scores and an
     ``error`` naming the column and the problem. Input columns named like an output column
-    are replaced. The pack fingerprint is in the ``fingerprint`` column and the schema metadata.
+    are replaced. Column names are text, each given once. In a number column (``records``,
+    ``value_usd``), None, NaN (pandas' missing value) and the text ``NaN`` are unknown. The
+    pack fingerprint is in the ``fingerprint`` column and the schema metadata.
     A table of more than :data:`SLICE` rows is scored in slices of that many, on a few threads
     (:func:`vendorrisk.batch.score_stream`), with the same results.
 
@@ -122,12 +130,7 @@ def _slices(table: pa.Table) -> Iterator[pa.RecordBatch]:
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"as_of {value!r} is not a date (use YYYY-MM-DD)") from None
+    return as_of_date(value)
 
 
 def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt.date | str | None = None, *, calibration: Calibrated = None) -> Result:

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vendorrisk._arrays import SeenHashes
-from vendorrisk.engine import IdHashes, Rules, pack_of, scored_table, split_warnings, warning_column
+from vendorrisk.engine import IdHashes, Rules, as_of_date, pack_of, scored_table, split_warnings, warning_column
 from vendorrisk.schema import CANONICAL_COLUMNS, DUPLICATE_WARNING
 from vendorrisk.validate import RECORD
 
@@ -129,7 +129,7 @@ def score_stream(
     batches: Iterable[pa.RecordBatch],
     write: Callable[[pa.Table], None],
     rules: Rules = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     progress: Callable[[Summary], None] | None = None,
 ) -> Summary:
     """Score every batch of ``batches`` and ``write`` each scored table, in input order.
@@ -144,6 +144,7 @@ def score_stream(
     Returns the :class:`Summary` of the whole stream. An exception raised by the source or the
     writer is raised here.
     """
+    date = as_of_date(as_of)  # before any work, as a bad pack is
     summary = Summary()
     seen = SeenHashes()  # contract ids of earlier batches (as hashes), to flag duplicates across batches
     stop = threading.Event()
@@ -176,12 +177,12 @@ def score_stream(
     writer.start()
     try:
         pack = pack_of(rules)
-        scored_table(pa.table({name: [value] for name, value in _WARM_UP.items()}), pack, as_of)
+        scored_table(pa.table({name: [value] for name, value in _WARM_UP.items()}), pack, date)
         with ThreadPoolExecutor(SCORERS, thread_name_prefix="vendorrisk-score") as scorers:
             pending: collections.deque[Future[tuple[pa.Table, IdHashes | None]]] = collections.deque()
             for batch in _take(inbox, reader):
                 assert isinstance(batch, pa.RecordBatch)
-                pending.append(scorers.submit(scored_table, pa.Table.from_batches([batch]), pack, as_of, True))
+                pending.append(scorers.submit(scored_table, pa.Table.from_batches([batch]), pack, date, True))
                 if len(pending) > SCORERS:  # bounded: the oldest is finished before more are read
                     finish(pending.popleft())
             while pending:

@@ -8,11 +8,13 @@ the other.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +22,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from vendorrisk._arrays import Coded, hash_strings, made, zero_codes
-from vendorrisk.errors import InputError
+from vendorrisk.errors import InputError, MissingColumnsError
 from vendorrisk.explain import reasons, vectors
 from vendorrisk.features import Features, derive
 from vendorrisk.reference import COUNTRY_CODES, MATCH_KINDS
@@ -68,6 +70,34 @@ def pack_of(rules: Rules) -> RulePack:
     return rules if isinstance(rules, RulePack) else load_rules(rules)
 
 
+#: What ``as_of`` may be, for the message that refuses anything else.
+AS_OF_FORMAT: Final = "a datetime.date or a 'YYYY-MM-DD' string"
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def as_of_date(value: object) -> dt.date | None:
+    """``as_of`` as a date: None, a date (a datetime gives its date), or ``YYYY-MM-DD`` text.
+
+    Raises
+    ------
+    InputError
+        For any other value (an integer year, a datetime64, a misspelt date), which would
+        otherwise be read as some other date or fail deep inside the engine.
+    """
+    if value is None or type(value) is dt.date:
+        return value
+    if isinstance(value, dt.datetime):  # pandas.Timestamp too
+        return value.date()
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        if _ISO_DATE.fullmatch(value):
+            with contextlib.suppress(ValueError):  # 2024-06-31
+                return dt.date.fromisoformat(value)
+        raise InputError(f"as_of {value!r} is not a date (use YYYY-MM-DD)")
+    raise InputError(f"as_of must be {AS_OF_FORMAT}, not {type(value).__name__} {value!r}"[:300])
+
+
 def run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = False) -> Run:
     """The whole pipeline: validate -> features -> factors and rules -> output columns.
 
@@ -76,9 +106,10 @@ def run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = F
     """
     # A table (a file) without a required column cannot be scored at all; one contract given
     # from Python without one is a contract with an error, like any other invalid row.
-    problem = missing_required([n for n in table.column_names if n != PARSE_ERROR_COLUMN]) if isinstance(table, pa.Table) else None
+    names = [n for n in table.column_names if n != PARSE_ERROR_COLUMN] if isinstance(table, pa.Table) else []
+    problem = missing_required(names) if isinstance(table, pa.Table) else None
     if problem:
-        raise InputError(f"the input has {problem}")
+        raise MissingColumnsError(problem, columns=names)
     inputs = validate(table)
     features = derive(inputs, pack, as_of)
     scored = score_batch(inputs, features, pack)

@@ -76,3 +76,17 @@ class CalibrationError(VendorRiskError, ValueError):
         self.path = None if path is None else str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}" if self.path else problem)
+
+
+class MissingColumnsError(InputError):
+    """A table lacks a required column, so none of it can be scored.
+
+    Attributes
+    ----------
+    columns : the table's column names, from which a caller can offer its own advice (the
+        command line suggests ``--map`` and ``--delimiter``; see :func:`vendorrisk.schema.lookalikes`).
+    """
+
+    def __init__(self, problem: str, *, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        super().__init__(f"the input has {problem}")

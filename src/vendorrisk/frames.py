@@ -8,6 +8,7 @@ missing one is a :class:`~vendorrisk.errors.DependencyError` that says what to i
 
 from __future__ import annotations
 
+import collections
 import importlib
 from types import ModuleType
 from typing import Any, Final, Literal, TypeAlias
@@ -40,12 +41,26 @@ def frame_to_arrow(data: Any) -> pa.Table:
     """
     library = library_of(data)
     if library == "pandas":
+        unique_columns([str(name) for name in data.columns])  # pyarrow's own ValueError says less
         return pa.Table.from_pandas(data, preserve_index=False)
     if library == "polars":
         frame = data.collect() if hasattr(data, "collect") else data
         table: pa.Table = frame.to_arrow()
         return table
     raise InputError(f"not a pandas or polars DataFrame: {type(data).__name__}")
+
+
+def unique_columns(names: list[str]) -> None:
+    """Refuse a table that names a column twice: which of the two would be scored is a guess.
+
+    Raises
+    ------
+    InputError
+        Naming each repeated column.
+    """
+    repeated = sorted(name for name, count in collections.Counter(names).items() if count > 1)
+    if repeated:
+        raise InputError(f"the table has more than one column named {', '.join(map(repr, repeated))}: give each column once")
 
 
 def to_output(table: pa.Table, output: str, like: object = None) -> Any:

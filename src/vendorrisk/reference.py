@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vendorrisk.schema import CountryCode, UnitFloat, country_names
 
@@ -57,6 +57,17 @@ class TableMeta(_Table):
     published: dt.date
     available_from: Annotated[str, Field(pattern=r"^\d\d-\d\d$")] | None = None
     attribution: str | None = None
+
+    @field_validator("available_from")
+    @classmethod
+    def _a_day_of_every_year(cls, value: str | None) -> str | None:
+        """``MM-DD`` must be a day that every year has (02-29 is not), since it starts each edition."""
+        if value is not None:
+            try:
+                dt.date(2001, *map(int, value.split("-")))
+            except ValueError:
+                raise ValueError(f"{value!r} is not a day of every year (MM-DD, e.g. 03-01)") from None
+        return value
 
 
 class Law(_Table):
@@ -142,11 +153,15 @@ class Restriction(_Table):
 FreedomScore = Annotated[int, Field(ge=-4, le=100)]
 
 
+#: Edition years the engine's calendar holds (as-of dates are clamped to 1900-01-01..2200-12-31).
+EditionYear = Annotated[int, Field(ge=1900, le=2200)]
+
+
 class GovernanceEntry(_Table):
     name: str
     kind: Literal["country", "territory"]
-    status: dict[int, Literal["F", "PF", "NF"]]
-    total: dict[int, FreedomScore] = {}
+    status: dict[EditionYear, Literal["F", "PF", "NF"]]
+    total: dict[EditionYear, FreedomScore] = {}
 
 
 class PopulationEntry(_Table):
@@ -527,19 +542,24 @@ class Reference:
         """The incident pairs sorted by (vendor, day), as what :meth:`incident_exposure` looks up.
 
         Returns per pair its key ``(vendor << 32) | (day + 2**20)``; the running sum, within its
-        vendor, of ``w_i * 0.5 ** ((last - day_i) / half_life)`` up to and including it, where
-        ``last`` is the vendor's latest incident day (so no term exceeds its weight); and ``last``.
+        vendor, of ``w_i * 0.5 ** ((day_j - day_i) / half_life)`` over the incidents up to and
+        including it (``j``), taken on its own day; and that day. Each step decays the previous
+        sum over the days between two incidents and adds a weight, so no term exceeds its weight
+        and none underflows while it still matters, however far apart the incidents are (sums
+        scaled to a vendor's last day lost every earlier incident to underflow when that day
+        lay more than about 1,000 half-lives later). One step per incident, once per pack.
         """
         pair_vendor, pair_day, pair_weight = self._incident_pairs
         order = np.lexsort((pair_day, pair_vendor))
         vendor, day, weight = pair_vendor[order], pair_day[order], pair_weight[order]
-        last = np.zeros(len(vendor), dtype=np.int64)
+        # Across a change of vendor the gap is negative and unused: clipped, so that 0.5 ** x stays finite.
+        decay = 0.5 ** (np.maximum(np.diff(day, prepend=day[:1]), 0) / self.half_life_days)
         running = np.zeros(len(vendor))
-        for v in np.unique(vendor):
-            mine = vendor == v
-            last[mine] = day[mine].max()
-            running[mine] = np.cumsum(weight[mine] * 0.5 ** ((last[mine] - day[mine]) / self.half_life_days))
-        return vendor << 32 | (day + (1 << 20)), running, last
+        total = 0.0
+        for j in range(len(vendor)):
+            total = weight[j] + (total * decay[j] if j and vendor[j] == vendor[j - 1] else 0.0)
+            running[j] = total
+        return vendor << 32 | (day + (1 << 20)), running, day
 
     def incident_exposure(self, vendor: NDArray[np.int32], as_of: NDArray[np.datetime64]) -> NDArray[np.float64]:
         """Evidence-weighted, decayed incident sum ``sum_i g(grade_i) * k(kind_i) * 0.5 ** (age_i / half_life)``.
@@ -547,10 +567,11 @@ class Reference:
         Only incidents of the contract's vendor public on or before its as-of date count.
         Shapes: ``vendor`` and ``as_of`` are ``(n_contracts,)``; so is the result.
 
-        The sum factors as ``0.5 ** ((day - last) / half_life) * sum_i w_i * 0.5 ** ((last - day_i) / half_life)``,
-        so one binary search per contract finds the vendor's running sum up to its as-of day.
+        The sum factors as ``0.5 ** ((day - day_j) / half_life) * sum_i w_i * 0.5 ** ((day_j - day_i) / half_life)``
+        with ``j`` the vendor's latest incident on or before the as-of day, so one binary search per
+        contract finds the vendor's running sum on that incident's day (:attr:`_incident_ledger`).
         """
-        keys, running, last = self._incident_ledger
+        keys, running, since = self._incident_ledger  # since: the day each running sum is taken on
         if not len(keys):
             return np.zeros(vendor.shape[0])
         day = _days(as_of)
@@ -558,9 +579,9 @@ class Reference:
         at = np.searchsorted(keys, wanted, side="right") - 1  # the vendor's latest incident on or before the day
         safe = np.maximum(at, 0)
         hit = (at >= 0) & (keys[safe] >> 32 == vendor) & (vendor >= 0)
-        # On a hit, the as-of day is at most a few half-lives before the vendor's last incident;
-        # elsewhere the scale is discarded, and the floor keeps 0.5 ** x finite for any date.
-        scale = 0.5 ** np.maximum((day - last[safe]) / self.half_life_days, -1000.0)
+        # On a hit, the as-of day is on or after the incident's day, so the scale is at most 1;
+        # elsewhere it is discarded, and the floor keeps it at most 1 for any date.
+        scale = 0.5 ** np.maximum((day - since[safe]) / self.half_life_days, 0.0)
         return np.where(hit, running[safe] * scale, 0.0)
 
     @cached_property

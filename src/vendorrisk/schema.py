@@ -250,32 +250,47 @@ def missing_required(names: Sequence[str]) -> str | None:
     """What a table whose columns are ``names`` lacks of the required columns, or None.
 
     A column whose name differs from a required one only in case, spaces, hyphens or
-    underscores is pointed out, since it is most likely that column.
+    underscores is pointed out (:func:`lookalikes`), since it is most likely that column; a
+    lone column holding a delimiter suggests the wrong one (:func:`suspected_delimiter`). The
+    text is neutral: the command line adds its own options (``--map``, ``--delimiter``).
 
     Examples
     --------
     >>> missing_required(["Contract ID", "buyer_country"])
-    "no 'contract_id' column (required); the column 'Contract ID' looks like it: rename it, or map it (--map contract_id='Contract ID')"
+    "no 'contract_id' column (required); the column 'Contract ID' looks like it: rename it"
     >>> missing_required(["contract_id;buyer_country"])
-    "no 'contract_id', 'buyer_country' columns (required); the only column is 'contract_id;buyer_country': are the fields separated by ';'? (--delimiter ';')"
+    "no 'contract_id', 'buyer_country' columns (required); the only column is 'contract_id;buyer_country': are the fields separated by ';'?"
     """
     missing = [name for name in REQUIRED if name not in names]
     if not missing:
         return None
     problem = f"no {', '.join(map(repr, missing))} column{'s' if len(missing) > 1 else ''} (required)"
-    near = [(name, header) for name in missing for header in names if _loose(header) == name]
+    near = lookalikes(names)
     if near:
-        headers = ", ".join(repr(header) for _, header in near)
-        maps = " ".join(f"--map {name}={header!r}" for name, header in near)
         one = len(near) == 1
-        problem += (
-            f"; the column{'' if one else 's'} {headers} look{'s' if one else ''} like {'it' if one else 'them'}: "
-            f"rename {'it' if one else 'them'}, or map {'it' if one else 'them'} ({maps})"
-        )
-    elif len(names) == 1 and (mark := next((m for m in _DELIMITERS if m in names[0]), None)):
-        shown = "tab" if mark == "\t" else repr(mark)
-        problem += f"; the only column is {names[0]!r}: are the fields separated by {shown}? (--delimiter {shown})"
+        headers = ", ".join(repr(header) for _, header in near)
+        problem += f"; the column{'' if one else 's'} {headers} look{'s' if one else ''} like {'it' if one else 'them'}: rename {'it' if one else 'them'}"
+    elif mark := suspected_delimiter(names):
+        problem += f"; the only column is {names[0]!r}: are the fields separated by {delimiter_name(mark)}?"
     return problem
+
+
+def lookalikes(names: Sequence[str]) -> list[tuple[str, str]]:
+    """(required column, column of ``names``) pairs where a required column is missing and a
+    column differs from it only in case, spaces, hyphens or underscores."""
+    return [(name, header) for name in REQUIRED if name not in names for header in names if _loose(header) == name]
+
+
+def suspected_delimiter(names: Sequence[str]) -> str | None:
+    """The delimiter that a table's only column holds (the file was split on the wrong one), or None."""
+    if len(names) != 1:
+        return None
+    return next((mark for mark in _DELIMITERS if mark in names[0]), None)
+
+
+def delimiter_name(mark: str) -> str:
+    """How messages name a delimiter: ``tab``, or the character quoted."""
+    return "tab" if mark == "\t" else repr(mark)
 
 
 def _loose(name: str) -> str:

@@ -39,6 +39,10 @@ from vendorrisk.schema import (
 # because "1,000" is ambiguous between locales.
 _NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _NUMBER_RE: Final = re.compile(_NUMBER)
+#: A number cell reading NaN (any case, as ``float()`` spells it) is unknown, like an empty cell and
+#: like a NaN given from Python or pandas: it is how pandas, R, numpy and MATLAB write a missing number.
+_NAN: Final = r"^\s*[+-]?[nN][aA][nN]\s*$"
+_NAN_RE: Final = re.compile(_NAN)
 _NOT_A_CODE: Final = -2  # internal marker for a cell that failed to parse
 RECORD: Final = "record"  # the "column" named in errors about a whole unreadable record
 Column: TypeAlias = "pa.ChunkedArray | list[str | None]"
@@ -268,7 +272,7 @@ def _numbers(column: Column, spec: FieldSpec, errors: _Collector) -> tuple[NDArr
         values = column.cast(pa.float64(), safe=False).to_numpy().astype(np.float64, copy=True)
     elif isinstance(column, list) or len(column) <= SMALL:  # a few cells: plain Python
         given = column if isinstance(column, list) else _as_strings(column).to_pylist()
-        cells = [None if cell is None or not str(cell).strip() else str(cell) for cell in given]
+        cells = [None if cell is None or not str(cell).strip() or _NAN_RE.match(str(cell)) else str(cell) for cell in given]
         parsed = [np.nan if cell is None else float(cell) if _NUMBER_RE.match(cell) else None for cell in cells]
         if any(number is None for number in parsed):
             bad_text = np.array([number is None for number in parsed])
@@ -307,15 +311,13 @@ def _cast_numbers(column: pa.ChunkedArray) -> NDArray[np.float64] | None:
         values: NDArray[np.float64] = pc.cast(text, pa.float64()).to_numpy().astype(np.float64, copy=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    # Arrow reads "nan" as a number; the schema does not: let the careful path report it.
-    if np.isnan(values).sum() != text.null_count:
-        return None
-    return values
+    return values  # NaN where the cell was empty or read NaN: unknown
 
 
 def _numbers_with_errors(column: pa.ChunkedArray, spec: FieldSpec, errors: _Collector) -> NDArray[np.float64]:
     """Parse a text column cell by cell, reporting the cells that are not numbers."""
     text = _blank_to_null(_as_strings(column))
+    text = pc.if_else(pc.match_substring_regex(text, _NAN), pa.scalar(None, text.type), text)
     ok = pc.match_substring_regex(text, _NUMBER)
     bad_text = np.asarray(pc.and_(pc.invert(ok), pc.is_valid(text)).to_numpy(zero_copy_only=False), dtype=bool)
     if bad_text.any():

@@ -9,19 +9,49 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.calibration import Calibration, load_calibration
-from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
-from vendorrisk.errors import InputError
+from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, STDIO, date
+from vendorrisk.errors import InputError, MissingColumnsError
 from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
-from vendorrisk.schema import BANDS
+from vendorrisk.schema import BANDS, FIELDS, delimiter_name, lookalikes, suspected_delimiter
+
+
+#: How ``score --help`` describes each kind of column: an installed package has no docs folder,
+#: so the help itself lists the columns (from the schema, so that it cannot drift from it).
+_KIND_TEXT: Final = {
+    "id": "text", "text": "text", "country": "ISO 3166-1 alpha-2 code", "link_country": "ISO 3166-1 alpha-2 code, or none",
+    "bool": "true/false, yes/no or 1/0", "count": "whole number >= 0", "amount": "number >= 0", "date": "YYYY-MM-DD",
+}
+
+
+def _epilog() -> str:
+    """The input columns and exit codes, for ``vendorrisk score --help``."""
+    lines = ["input columns (in any order; an empty cell is unknown; other columns pass through):"]
+    for spec in FIELDS:
+        values = ", ".join(spec.values)
+        kind = values if spec.kind == "enum" else f"';'-separated: {values}" if spec.kind == "set" else _KIND_TEXT[spec.kind]
+        text = f"{spec.name}{' (required)' if spec.required else ''}: {kind}"
+        lines.append(textwrap.fill(text, width=79, initial_indent="  ", subsequent_indent="      ", break_on_hyphens=False))
+    lines += [
+        "",
+        f"exit codes: {EXIT_OK} every row scored; {EXIT_FAIL_ON} --fail-on band reached; {EXIT_USAGE} usage,",
+        f"  input or rule-pack error; {EXIT_INVALID_ROWS} some rows invalid (the output is complete; each",
+        "  bad row has its error).",
+        "",
+        "The full documentation (cli.md, methodology.md, rule-packs.md) is in the docs",
+        "folder of the vendorrisk sources.",
+    ]
+    return "\n".join(lines)
 
 #: A warned contract fails ``--fail-on`` at this band and below (a blocked one at every band): a
 #: gate is a verdict apart from the score, so a block must never pass a check the score alone passes.
@@ -29,8 +59,11 @@ WARN_FAILS_FROM: Final = "high"
 
 
 def add(commands: Any) -> None:
-    score = commands.add_parser("score", help="score a file of contracts (CSV, Parquet or JSON Lines)")
-    score.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
+    score = commands.add_parser(
+        "score", help="score a file of contracts (CSV, Parquet or JSON Lines)",
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    score.add_argument("input", help="CSV, Parquet or JSON Lines file in the input columns listed below")
     score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
     score.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
@@ -70,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
         progress = _Progress(size)
     with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
         write = sink.write if calibration is None else (lambda table: sink.write(calibration.add_to(table)))
-        summary = score_stream(batches, write, args.rules, args.as_of, progress)  # loads the pack as reading starts
+        try:
+            summary = score_stream(batches, write, args.rules, args.as_of, progress)  # loads the pack as reading starts
+        except MissingColumnsError as exc:
+            raise InputError(f"{exc}{_advice(exc.columns)}") from None
     if progress is not None:
         progress.finish()
     if not args.quiet:
@@ -108,6 +144,16 @@ def _calibration(args: argparse.Namespace) -> Calibration | None:
     for warning in caught:
         print(f"vendorrisk: warning: {warning.message}", file=sys.stderr)
     return calibration
+
+
+def _advice(columns: Sequence[str]) -> str:
+    """What to add to the library's message about missing required columns: the options that fix it."""
+    near = lookalikes(columns)
+    if near:
+        them = "it" if len(near) == 1 else "them"
+        return f", or map {them} ({' '.join(f'--map {name}={header!r}' for name, header in near)})"
+    mark = suspected_delimiter(columns)
+    return f" (--delimiter {delimiter_name(mark)})" if mark else ""
 
 
 def _check_writable(path: Path) -> None:

@@ -39,6 +39,16 @@ _EFFECT_KINDS: Final = frozenset({"add", "multiply", "floor", "cap", "gate"})
 _TRACKED: Final = ("rules", "tests")
 #: Top-level keys left out of the fingerprint: they do not change any score (docs/policy-testing.md).
 UNSCORED_KEYS: Final = frozenset({"tests"})
+#: How many packs a chain of ``extends`` may hold (the pack itself included); a longer chain is
+#: refused rather than followed (each link is a level of recursion and a deep copy of the base).
+MAX_EXTENDS: Final = 16
+#: How deep arrays and tables may nest in a pack file; the pack format needs five levels.
+MAX_NESTING: Final = 16
+#: How a pack file starts when it has a byte-order mark: UTF-8's is skipped, UTF-16's is named.
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+#: What ``path`` (and ``rules=``) may be, for the message that refuses anything else.
+PACK_ARGUMENT: Final = "a rule pack is a path to a pack folder or .toml file, 'default', a loaded RulePack, or None (the default pack)"
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,8 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RulePack:
     PackError
         If the pack cannot be read or is invalid; the message names file, key path and problem.
     """
+    if path is not None and (not isinstance(path, (str, os.PathLike)) or not str(path).strip()):
+        raise PackError(f"{PACK_ARGUMENT}; got {type(path).__name__} {path!r}"[:300])
     target = default_pack_path() if path is None or str(path) == DEFAULT else Path(path)
     files = _pack_files(target)
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
@@ -132,13 +144,82 @@ def _pack_files(target: Path) -> list[Path]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """One pack file as a document: UTF-8 (a leading byte-order mark is skipped), valid TOML,
+    nested at most :data:`MAX_NESTING` deep, list entries keyed by text (:data:`KEYED_LISTS`)."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"not valid TOML: {exc}", path=path) from None
+        data = path.read_bytes()
     except OSError as exc:
         raise PackError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        document = tomllib.loads(_text(data))
+    except UnicodeDecodeError as exc:
+        raise PackError(_not_utf8(data, exc), path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"not valid TOML: {exc}", path=path) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise PackError(f"arrays or tables nest too deeply to read (at most {MAX_NESTING} levels)", path=path) from None
+    too_deep = _too_deep(document)
+    if too_deep:
+        raise PackError(f"arrays or tables nest more than {MAX_NESTING} levels deep", path=path, key=too_deep)
+    problem = _bad_entry_key(document)
+    if problem:
+        raise PackError(problem[1], path=path, key=problem[0])
+    return document
+
+
+def _text(data: bytes) -> str:
+    """A pack file's bytes as text: strict UTF-8, after a UTF-8 byte-order mark if there is one."""
+    return data.removeprefix(_UTF8_BOM).decode("utf-8")
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8: line and column (characters), and the byte found there."""
+    start = exc.start + (len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0)
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line = data.count(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    where = f"byte 0x{data[start]:02x} at line {line}, column {column}"
+    if data.startswith(_UTF16_BOMS):
+        return f"not UTF-8 text: it starts with a UTF-16 byte-order mark ({where}); a pack file must be saved as UTF-8"
+    return f"not UTF-8 text ({where}; Latin-1 or Windows-1252?); a pack file must be saved as UTF-8"
+
+
+def _too_deep(document: Mapping[str, Any]) -> str | None:
+    """The top-level key under which arrays or tables nest deeper than :data:`MAX_NESTING`, if any.
+
+    Walked with a stack, not recursion, so that any depth the TOML reader returns is safe here.
+    """
+    stack: list[tuple[Any, int, str]] = [(value, 1, key) for key, value in document.items()]
+    while stack:
+        value, depth, key = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_NESTING:
+                return key
+            stack.extend((child, depth + 1, key) for child in (value.values() if isinstance(value, dict) else value))
+    return None
+
+
+def _bad_entry_key(document: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(key path, problem) for the first entry of a keyed list whose key (a rule's ``id``, a
+    vendor's ``name``, ...) is not text: entries merge by that key, so it must be one."""
+    for name, (key, label) in KEYED_LISTS.items():
+        entries = document.get(name)
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            value = entry.get(key) if isinstance(entry, dict) else None
+            if value is not None and not isinstance(value, str):
+                return f"{name}[{index}].{key}", f"the {label} must be a string, not {_shown(value)}"
+    return None
+
+
+def _kind(value: object) -> str:
+    """How a message names the type of a TOML value (or a Python argument)."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"}
+    return next((label for kind, label in names.items() if isinstance(value, kind)), f"a {type(value).__name__}")
+
+
+def _shown(value: object) -> str:
+    """A TOML value for a message: its type and its value as JSON (close to how TOML writes it)."""
+    return f"{_kind(value)}, {json.dumps(value, ensure_ascii=False, default=str)[:80]}"
 
 
 def _read_pack(
@@ -167,17 +248,39 @@ def _read_pack(
                 merged[key] = _overlay(merged[key], value) if isinstance(merged.get(key), dict) else value
             origins.setdefault(key, str(path))
     extends = merged.get("pack", {}).get("extends") if isinstance(merged.get("pack"), dict) else None
-    if extends:
-        base_target = (default_pack_path() if extends == DEFAULT else (target.parent / extends)).resolve()
-        if base_target in (*chain, target.resolve()):
-            raise PackError(f"packs extend each other in a cycle through {base_target}", path=target, key="pack.extends")
+    if extends is not None:
+        base_target = _base_of(target, extends, chain, origins.get("pack", str(target)))
         base, base_origins = _read_pack(base_target, _pack_files(base_target), (*chain, target.resolve()))
         base_origins.update(origins)
         try:
-            return _overlay(base, merged), base_origins
+            layered = _overlay(base, merged)
+            layered["pack"].pop("extends", None)  # a dict: extends was read from it
+            return layered, base_origins
         except PackError as exc:
             raise PackError(exc.problem, path=target, key=exc.key) from None
     return merged, origins
+
+
+def _base_of(target: Path, extends: object, chain: tuple[Path, ...], referrer: str) -> Path:
+    """The pack that ``target`` extends: checked, and named with the file that refers to it."""
+    key = "pack.extends"
+    if not isinstance(extends, str) or not extends.strip():
+        raise PackError(
+            f"extends must name a pack: {DEFAULT!r} or a path relative to the pack's folder; got {_shown(extends)}", path=referrer, key=key
+        )
+    base = (default_pack_path() if extends == DEFAULT else (target.parent / extends)).resolve()
+    if base in (*chain, target.resolve()):
+        raise PackError(f"packs extend each other in a cycle through {base}", path=target, key=key)
+    if len(chain) + 1 >= MAX_EXTENDS:
+        raise PackError(
+            f"extends {extends!r}: more than {MAX_EXTENDS} packs extend each other in a chain from {chain[0]}; "
+            f"a chain holds at most {MAX_EXTENDS}", path=referrer, key=key,
+        )
+    if not base.exists():
+        raise PackError(f"extends {extends!r}: no such pack file or folder {base}", path=referrer, key=key)
+    if base.is_dir() and not any(base.glob("*.toml")):
+        raise PackError(f"extends {extends!r}: the folder {base} holds no .toml files", path=referrer, key=key)
+    return base
 
 
 def _clash(old: Any, new: Any, key: str) -> str | None:
@@ -202,20 +305,20 @@ def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
             result[key] = _overlay(result[key], value)
         else:
             result[key] = copy.deepcopy(value)
-    result.get("pack", {}).pop("extends", None)
     return result
 
 
 def _merge_keyed(name: str, base: list[Any], top: list[Any], partial: bool) -> list[Any]:
     key, label = KEYED_LISTS[name]
     merged = list(base)
-    position = {entry.get(key): index for index, entry in enumerate(merged) if isinstance(entry, dict)}
-    given = [entry.get(key) for entry in top if isinstance(entry, dict)]
+    # Entries without their key are appended as they are: validation then says the key is missing.
+    position = {entry[key]: index for index, entry in enumerate(merged) if isinstance(entry, dict) and key in entry}
+    given = [entry[key] for entry in top if isinstance(entry, dict) and key in entry]
     twice = sorted({str(value) for value in given if given.count(value) > 1})
     if twice:
         raise PackError(f"duplicate {label} {twice[0]!r}: give each entry once per pack", key=f"{name}.{twice[0]}")
     for entry in top:
-        index = position.get(entry.get(key)) if isinstance(entry, dict) else None
+        index = position.get(entry[key]) if isinstance(entry, dict) and key in entry else None
         if index is None:
             merged.append(entry)
         else:
@@ -306,7 +409,8 @@ def _unknown_rules_in_tests(model: Pack, origins: Mapping[str, str], target: Pat
 
 def _key_hint(loc: Sequence[int | str]) -> str:
     """A did-you-mean for a misspelt key, from every key the pack format knows."""
-    close = difflib.get_close_matches(str(loc[-1]) if loc else "", sorted(_known_keys()), n=1, cutoff=0.6)
+    name = str(loc[-1]) if loc else ""
+    close = [key for key in difflib.get_close_matches(name, sorted(_known_keys()), n=2, cutoff=0.6) if key != name]
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

@@ -54,6 +54,14 @@ RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Points = Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)]
 Score = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+#: The largest gain or incident grade weight: far past the point where the formulas saturate
+#: (L is clipped to 1; ``1 - exp(-40)`` is 1 in double precision), and small enough that no sum
+#: or product of them overflows (numpy would print a RuntimeWarning).
+MAX_WEIGHT: Final = 1000.0
+#: The shortest incident half-life, in years (about five weeks; judgement): a shorter one is taken
+#: for a slip of unit (the value is in years), and a vanishing one overflowed numpy's division.
+MIN_HALF_LIFE_YEARS: Final = 0.1
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT, allow_inf_nan=False)]
 
 
 class _Model(BaseModel):
@@ -232,9 +240,9 @@ class Incidents(_Table):
     path: being attacked is weaker evidence than being the way in.
     """
 
-    grade_weights: dict[Grade, NonNegative]
+    grade_weights: dict[Grade, Weight]
     kind_weights: dict[CountedKind, UnitFloat]
-    half_life_years: Positive
+    half_life_years: Annotated[float, Field(ge=MIN_HALF_LIFE_YEARS, allow_inf_nan=False)]
 
     @model_validator(mode="after")
     def _all_grades(self) -> Self:
@@ -269,8 +277,8 @@ class Governance(_Table):
 class Likelihood(_Table):
     """``L = soft(A * (C * (1 + governance_gain * G) + incident_gain * H), saturation.likelihood_knee, 1)``."""
 
-    governance_gain: NonNegative
-    incident_gain: NonNegative
+    governance_gain: Weight
+    incident_gain: Weight
 
 
 class Saturation(_Table):
