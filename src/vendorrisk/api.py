@@ -19,6 +19,7 @@ from vendorrisk.frames import Output, checked, frame_to_arrow, library_of, to_ou
 from vendorrisk.io import readable
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.schema import CANONICAL_COLUMNS, FACTORS, Contract, to_cell
+from vendorrisk.validate import DATE_FORMAT, parse_date
 
 __all__ = ["Rules", "score", "score_table", "to_arrow"]
 
@@ -115,10 +116,10 @@ def _slices(table: pa.Table) -> Iterator[pa.RecordBatch]:
 def _date(value: dt.date | str | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"as_of {value!r} is not a date (use YYYY-MM-DD)") from None
+    date = parse_date(value)
+    if date is None:
+        raise InputError(f"as_of {value!r} is not a date (use {DATE_FORMAT})")
+    return date
 
 
 def score(contract: Contract | Mapping[str, Any], rules: Rules = None, as_of: dt.date | str | None = None) -> Result:

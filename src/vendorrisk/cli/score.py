@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vendorrisk.batch import Summary, score_stream
-from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
+from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, past_date
 from vendorrisk.errors import InputError
 from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
 from vendorrisk.mapping import load_mapping
@@ -26,7 +26,10 @@ def add(commands: Any) -> None:
     score.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
     score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    score.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
+    score.add_argument(
+        "--as-of", type=past_date,
+        help="read reference data as of this date (YYYY-MM-DD, not after today) for every row (default: each row's signed date)",
+    )
     score.add_argument("--fail-on", choices=BANDS, help="exit 1 when any contract reaches this band or above")
     score.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
     score.add_argument("--output-format", choices=FORMATS, help="output format (default: from the -o extension, else csv)")
