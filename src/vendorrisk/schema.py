@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import enum
 import math
 from collections.abc import Sequence
@@ -269,6 +270,43 @@ def missing_required(names: Sequence[str]) -> str | None:
         shown = "tab" if mark == "\t" else repr(mark)
         problem += f"; the only column is {names[0]!r}: are the fields separated by {shown}? (--delimiter {shown})"
     return problem
+
+
+#: How close (difflib ratio, on names folded as :func:`_loose` folds them) an unknown column
+#: must be to a canonical one to be suggested as it.
+_NEAR_NAME: Final = 0.75
+
+
+def unknown_columns(names: Sequence[str]) -> list[str]:
+    """The columns of ``names`` that are neither canonical, nor output columns (which scoring
+    replaces), nor reserved: they are passed through and never scored."""
+    known = {*CANONICAL_COLUMNS, *OUTPUT_COLUMNS, PARSE_ERROR_COLUMN}
+    return [name for name in names if name not in known]
+
+
+def unknown_columns_problem(names: Sequence[str]) -> str | None:
+    """What to tell about the unknown columns of ``names`` (:func:`unknown_columns`), or None.
+
+    Each is named, with the canonical column it most likely means: one that differs only in
+    case, spaces, hyphens or underscores, else the closest by spelling.
+
+    Examples
+    --------
+    >>> unknown_columns_problem(["contract_id", "vendor_nmae", "Records ", "note"])
+    "3 columns are not canonical and are passed through unscored: 'vendor_nmae' (did you mean 'vendor_name'?), 'Records ' (did you mean 'records'?), 'note'"
+    >>> unknown_columns_problem(["contract_id", "score"]) is None
+    True
+    """
+    unknown = unknown_columns(names)
+    if not unknown:
+        return None
+    shown = []
+    for name in unknown:
+        loose = _loose(name)
+        near = [loose] if loose in CANONICAL_COLUMNS else difflib.get_close_matches(loose, CANONICAL_COLUMNS, n=1, cutoff=_NEAR_NAME)
+        shown.append(f"{name!r} (did you mean {near[0]!r}?)" if near else repr(name))
+    count = "1 column is" if len(unknown) == 1 else f"{len(unknown)} columns are"
+    return f"{count} not canonical and {'is' if len(unknown) == 1 else 'are'} passed through unscored: {', '.join(shown)}"
 
 
 def _loose(name: str) -> str:
