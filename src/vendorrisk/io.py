@@ -44,6 +44,7 @@ __all__ = [
     "BATCH_ROWS",
     "FORMATS",
     "PARSE_ERROR_COLUMN",
+    "SUFFIXES",
     "CsvSink",
     "JsonlSink",
     "ParquetSink",
@@ -55,6 +56,7 @@ __all__ = [
     "read_jsonl_batches",
     "read_parquet_batches",
     "readable",
+    "spool",
     "to_csv_text",
 ]
 
@@ -75,6 +77,8 @@ _SUFFIXES: Final[dict[str, Format]] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+#: Every file extension with a format of its own.
+SUFFIXES: Final = tuple(_SUFFIXES)
 _SHOWN: Final = 100  # characters of a malformed line quoted in its error
 
 
@@ -144,8 +148,25 @@ def open_batches(
 
 def _existing(path: str | Path) -> Path:
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    if not path.exists():
         raise InputError(f"{path}: no such file")
+    if not path.is_file():  # a pipe, a device: read twice (JSON Lines) or reopened (long CSV records) it cannot be
+        raise InputError(f"{path}: not a regular file (a pipe or a device); copy it to a file first (see spool)")
+    return path
+
+
+def spool(source: BinaryIO, folder: str | Path, name: str = "input") -> Path:
+    """Copy ``source`` (standard input, a pipe) to the file ``folder/name`` and return its path.
+
+    The readers read a file more than once (the CSV header first, JSON Lines twice) and need
+    its size, so a stream is first copied to disk, in chunks: memory stays flat.
+    """
+    path = Path(folder) / name
+    with path.open("wb") as target:
+        while chunk := source.read(1 << 20):
+            target.write(chunk)
     return path
 
 

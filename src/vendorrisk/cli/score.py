@@ -7,7 +7,9 @@ Exit codes: 0 every row scored; 1 ``--fail-on`` band reached; 2 usage, input or 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -15,15 +17,17 @@ from typing import Any
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, past_date
 from vendorrisk.errors import InputError
-from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
+from vendorrisk.io import BATCH_BYTES, FORMATS, SUFFIXES, format_of, open_batches, open_sink, spool
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
-from vendorrisk.schema import BANDS
+from vendorrisk.schema import BANDS, PARSE_ERROR_COLUMN, missing_required, unknown_columns_problem
 
 
 def add(commands: Any) -> None:
     score = commands.add_parser("score", help="score a file of contracts (CSV, Parquet or JSON Lines)")
-    score.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
+    score.add_argument(
+        "input", help="CSV, Parquet or JSON Lines file in the canonical columns, or '-' for standard input (see docs/cli.md)"
+    )
     score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
     score.add_argument(
@@ -40,26 +44,40 @@ def add(commands: Any) -> None:
         help="read the canonical column CANONICAL from the file's column HEADER (repeatable)",
     )
     score.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")
+    score.add_argument(
+        "--strict-columns", action="store_true",
+        help="refuse an input column that is neither canonical nor mapped (default: pass it through with a warning)",
+    )
     score.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     score.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     output = None if args.output in (None, STDIO) else Path(args.output)
+    if output is not None and args.output_format is None and output.suffix and output.suffix.lower() not in SUFFIXES:
+        raise InputError(
+            f"{output}: unknown output extension {output.suffix!r} (known: {', '.join(SUFFIXES)}); "
+            "give --output-format to write this name anyway"
+        )
     output_format = format_of(output, args.output_format)
     if output_format == "parquet" and output is None:
         raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
     if output is not None:
         _check_writable(output)  # before scoring: a typo in -o should not cost the whole run
     mapping = load_mapping(args.map, args.map_file)
-    batches = open_batches(args.input, format=args.format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
-        size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
-        progress = _Progress(size)
-    with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
-        summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
+    with tempfile.TemporaryDirectory(prefix="vendorrisk-") as folder:
+        source = _input_file(args.input, folder)
+        kind = format_of(None if args.input == STDIO else args.input, args.format)
+        batches = open_batches(source, format=kind, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
+        first = next(batches)  # every reader yields at least one batch, with the file's columns
+        _check_columns(args.input, first.schema.names, args.strict_columns)
+        progress = None
+        if not args.quiet and sys.stderr.isatty():
+            # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
+            progress = _Progress(source.stat().st_size if kind == "csv" else None)
+        with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
+            # loads the pack as reading starts
+            summary = score_stream(itertools.chain([first], batches), sink.write, args.rules, args.as_of, progress)
     if progress is not None:
         progress.finish()
     if not args.quiet:
@@ -70,6 +88,33 @@ def run(args: argparse.Namespace) -> int:
         print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it", file=sys.stderr)
         return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _input_file(name: str, folder: str) -> Path:
+    """The input as a regular file: standard input (``-``) and pipes (``/dev/stdin``, a process
+    substitution) are first copied into ``folder``, since the readers read a file more than once."""
+    if name == STDIO:
+        return spool(sys.stdin.buffer, folder)
+    path = Path(name)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with path.open("rb") as stream:
+            return spool(stream, folder, "input" + path.suffix)
+    return path
+
+
+def _check_columns(name: str, names: list[str], strict: bool) -> None:
+    """Tell about input columns that are neither canonical nor mapped; refuse them with ``--strict-columns``."""
+    names = [column for column in names if column != PARSE_ERROR_COLUMN]
+    problem = unknown_columns_problem(names)
+    if problem is None or missing_required(names):  # then the input cannot be scored: that error says it all
+        return
+    if strict:
+        raise InputError(f"{name}: {problem} (--strict-columns)")
+    print(
+        f"vendorrisk: warning: {name}: {problem}; map a misspelt header with --map CANONICAL=HEADER, "
+        "or give --strict-columns to refuse unknown columns",
+        file=sys.stderr,
+    )
 
 
 def _check_writable(path: Path) -> None:
