@@ -17,7 +17,7 @@ from typing import Any
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, past_date
 from vendorrisk.errors import InputError
-from vendorrisk.io import BATCH_BYTES, FORMATS, SUFFIXES, format_of, open_batches, open_sink, spool
+from vendorrisk.io import BATCH_BYTES, FORMATS, NOT_UTF8, SUFFIXES, format_of, open_batches, open_sink, spool
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import BANDS, PARSE_ERROR_COLUMN, missing_required, unknown_columns_problem
@@ -157,6 +157,12 @@ def _summary(path: str, summary: Summary, pack: RulePack) -> None:
     if summary.invalid:
         detail = ", ".join(f"{column} {count}" for column, count in summary.problems.most_common())
         print(f"vendorrisk: {_count(summary.invalid, 'row')} invalid (problems by column: {detail}); see the error column", file=sys.stderr)
+    if summary.bad_bytes:
+        print(
+            f"vendorrisk: {_count(summary.bad_bytes, 'row')} had {NOT_UTF8} (not scored; see the error column): "
+            f"is the file in another encoding? give it with --encoding, e.g. latin-1",
+            file=sys.stderr,
+        )
 
 
 def _count(n: int, noun: str) -> str:
