@@ -248,27 +248,30 @@ class _Utf8Stream(io.RawIOBase):
         super().__init__()
         self._file = path.open("rb")
         self._carry = b""  # the start of a character cut by the end of the last block
-        self._out = b""  # checked bytes not yet given (a block grows when bytes are replaced)
+        self._out = b""  # checked bytes not yet given
         self.replaced = 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes (all the rest if ``size`` is negative), fewer only at the end of the file:
+        pyarrow's reader can drop the last record of a file read in short blocks."""
         if size is None or size < 0:
             rest, self._out = self._out + self._checked(self._carry + self._file.read()), b""
             self._carry = b""
             return rest
-        if not self._out:
-            raw = self._file.read(size)
+        while len(self._out) < size:
+            raw = self._file.read(max(size, 1 << 16))
+            if not raw:
+                self._out += self._checked(self._carry)
+                self._carry = b""
+                break
             data = self._carry + raw
-            cut = len(data) if not raw else _whole_characters(data) or len(data)
+            cut = _whole_characters(data) or len(data)
             data, self._carry = data[:cut], data[cut:]
-            self._out = self._checked(data)
-        if len(self._out) <= size:
-            given, self._out = self._out, b""
-        else:
-            given, self._out = self._out[:size], self._out[size:]
+            self._out += self._checked(data)
+        given, self._out = self._out[:size], self._out[size:]
         return given
 
     def _checked(self, data: bytes) -> bytes:
@@ -409,7 +412,7 @@ def read_csv_batches(
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    size = path.stat().st_size
+    size = path.stat().st_size * (3 if codec == "utf-8" else 1)  # U+FFFD takes 3 bytes where a bad byte took 1
 
     renamed_names = schema.names
     id_index = renamed_names.index(ID_COLUMN) if ID_COLUMN in renamed_names else None
