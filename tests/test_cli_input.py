@@ -80,17 +80,16 @@ def test_dash_reads_json_lines_from_standard_input_with_format(monkeypatch: pyte
 def test_pipes_dev_stdin_and_process_substitution(tmp_path: Path) -> None:
     source = write(tmp_path / "c.csv", GOOD)
     command = f"{sys.executable} -m vendorrisk score"
-    script = (
-        f"cat {source} | {command} - -q > {tmp_path}/a.csv && "
-        f"cat {source} | {command} /dev/stdin -q > {tmp_path}/b.csv && "
-        f"{command} <(cat {source}) -q > {tmp_path}/c.csv"
-    )
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    for name in ("a", "b", "c"):
-        rows = parse((tmp_path / f"{name}.csv").read_text(encoding="utf-8"))
-        assert [row["contract_id"] for row in rows] == ["P-1", "P-2"], name
+    scripts = {
+        "dash": f"cat {source} | {command} - -q",
+        "dev-stdin": f"cat {source} | {command} /dev/stdin -q",
+        "process-substitution": f"{command} <(cat {source}) -q",
+    }
+    for name, script in scripts.items():
+        done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, (name, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert [row["contract_id"] for row in parse(done.stdout)] == ["P-1", "P-2"], name
 
 
 def test_a_directory_is_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,3 +141,50 @@ def test_future_signed_dates_are_row_errors(tmp_path: Path, capsys: pytest.Captu
     assert rows[1]["error"].startswith("signed: 9999-12-31 is more than")
     assert rows[2]["error"] == "" and rows[2]["score"]
     assert rows[3]["error"] == "signed: '20210101' is not a date (use YYYY-MM-DD)"
+
+
+def test_one_bad_byte_deep_in_a_large_file_flags_one_row_and_scores_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vendorrisk.io import BATCH_BYTES, ENCODING_HINT, NOT_UTF8
+
+    line = b"C%07d,PG,Huawei,identity;tax,Minist\xc3\xa8re de la Sant\xc3\xa9\n"
+    count = BATCH_BYTES // len(line % 0) + 5_000  # more than one read block
+    rows = [line % i for i in range(count)]
+    rows[count - 3] = rows[count - 3].replace(b"\xc3\xa8", b"\xe8")  # one latin-1 byte near the end
+    source = tmp_path / "big.csv"
+    source.write_bytes(b"contract_id,buyer_country,vendor_name,data_categories,buyer_name\n" + b"".join(rows))
+    out = tmp_path / "out.csv"
+    assert main(["score", str(source), "-o", str(out)]) == EXIT_INVALID_ROWS
+    err = capsys.readouterr().err
+    assert f"{count} contracts" in err and "invalid 1" in err
+    assert f"vendorrisk: 1 row had {NOT_UTF8} (not scored; see the error column): is the file in another encoding?" in err
+    scored = parse(out.read_text(encoding="utf-8"))
+    assert len(scored) == count and scored[count - 3]["contract_id"] == f"C{count - 3:07d}"
+    assert scored[count - 3]["error"] == (
+        f"record: {NOT_UTF8} at row {count - 1} of the file (the header is row 1; blank lines are not counted), "
+        f"shown as U+FFFD ({ENCODING_HINT})"
+    )
+    assert scored[count - 3]["buyer_name"] == "Minist\ufffdre de la Santé"
+    assert sum(1 for row in scored if row["error"]) == 1 and all(row["score"] for row in scored if not row["error"])
+
+
+def test_a_bad_byte_just_after_the_header_is_not_a_header_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "c.csv"
+    source.write_bytes(b"contract_id,buyer_country,buyer_name\nA,CI,Minist\xe8re\nB,CI,ok\n")
+    assert main(["score", str(source), "-q"]) == EXIT_INVALID_ROWS
+    rows = parse(capsys.readouterr().out)
+    assert [row["contract_id"] for row in rows] == ["A", "B"]
+    assert rows[0]["error"].startswith("record: bytes that are not UTF-8 text at row 2") and rows[1]["error"] == ""
+    assert main(["score", str(source), "-q", "--encoding", "latin-1"]) == EXIT_OK
+    assert parse(capsys.readouterr().out)[0]["buyer_name"] == "Ministère"
+
+
+def test_a_ragged_line_keeps_its_id_and_its_whole_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long_note = "n" * 300
+    source = write(tmp_path / "c.csv", f"contract_id,buyer_country,source\nR-1,PG,ok\nR-2,PG,{long_note},extra\nR-3,\nR-4,PG,\n")
+    assert main(["score", str(source), "-q"]) == EXIT_INVALID_ROWS
+    rows = parse(capsys.readouterr().out)
+    assert [row["contract_id"] for row in rows] == ["R-1", "R-2", "R-3", "R-4"]
+    assert rows[1]["error"].endswith(repr(f"R-2,PG,{long_note},extra"))  # in full
+    assert rows[1]["error"].startswith("record: 4 fields where the header has 3, at row 3 of the file")
+    assert rows[2]["error"].startswith("record: 2 fields where the header has 3, at row 4")
+    assert rows[0]["error"] == rows[3]["error"] == ""
