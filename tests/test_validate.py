@@ -92,3 +92,11 @@ def test_as_of_after_today_is_refused() -> None:
         vendorrisk.score_table([{"contract_id": "F", "buyer_country": "PG"}], as_of=dt.date(9999, 12, 31))
     with pytest.raises(InputError, match=f"is not a date \\(use {DATE_FORMAT}\\)"):
         vendorrisk.score({"contract_id": "F", "buyer_country": "PG"}, as_of="20210101")
+
+
+@pytest.mark.parametrize("text", ["1609459200", "2021-01-01T00:00:00", "20210101", "2024-W01-1"])
+def test_the_contract_model_takes_dates_only_in_the_documented_form(text: str) -> None:
+    with pytest.raises(ValueError, match=f"{text!r} is not a date \\(use YYYY-MM-DD\\)"):
+        vendorrisk.Contract(contract_id="a", buyer_country="PG", signed=text)
+    assert vendorrisk.Contract(contract_id="a", buyer_country="PG", signed=" 2021-01-01").signed == dt.date(2021, 1, 1)
+    assert vendorrisk.Contract(contract_id="a", buyer_country="PG", signed=dt.date(2021, 1, 1)).signed == dt.date(2021, 1, 1)

@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import enum
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -192,6 +193,18 @@ def _split_categories(value: object) -> object:
     return value
 
 
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_text(value: object) -> object:
+    """A date given as text must be exactly YYYY-MM-DD (pydantic alone also takes timestamps)."""
+    if isinstance(value, str):
+        if not _ISO_DATE.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)")
+        return value.strip()
+    return value
+
+
 # Enum members, category sets and ISO dates may be given as their text; numbers and booleans stay strict.
 _LAX: Final = Field(strict=False)
 
@@ -228,7 +241,7 @@ class Contract(BaseModel):
     audit_rights: bool | None = None
     financing_country: LinkCountry | None = None
     value_usd: NonNegative | None = None
-    signed: Annotated[dt.date, _LAX] | None = None
+    signed: Annotated[dt.date, _LAX, BeforeValidator(_date_text)] | None = None
     source: str | None = None
 
     def to_row(self) -> dict[str, str | None]:
