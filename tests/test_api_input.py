@@ -125,3 +125,11 @@ def test_a_dataframe_whose_country_column_pandas_emptied_warns_with_the_namibia_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert vendorrisk.score_table(kept).column("error").to_pylist() == ["", ""]
+
+
+def test_a_country_column_left_empty_on_purpose_does_not_warn() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"contract_id": ["A"], "buyer_country": ["PG"], "financing_country": [None]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert vendorrisk.score_table(frame).column("error").to_pylist() == [""]

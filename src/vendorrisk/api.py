@@ -103,10 +103,14 @@ NAMIBIA_HINT: Final = (
 
 
 def _check_emptied_countries(table: pa.Table) -> None:
-    """Warn when a country column of a DataFrame is null in every row (and the DataFrame has rows)."""
+    """Warn when a country column of a DataFrame is all NaN: what pandas makes of a column of
+    ``NA`` (Namibia) read with its defaults. (A column left empty on purpose holds None, not NaN.)"""
     if not table.num_rows:
         return
-    empty = [name for name in _COUNTRY_COLUMNS if name in table.column_names and table.column(name).null_count == table.num_rows]
+    empty = [
+        name for name in _COUNTRY_COLUMNS
+        if name in table.column_names and pa.types.is_floating(table.column(name).type) and table.column(name).null_count == table.num_rows
+    ]
     if empty:
         columns = ", ".join(map(repr, empty))
         warnings.warn(InputWarning(f"column {columns} is null in every row; {NAMIBIA_HINT}"), stacklevel=3)
