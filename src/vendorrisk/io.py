@@ -262,7 +262,7 @@ class _Utf8Stream(io.RawIOBase):
             self._carry = b""
             return rest
         while len(self._out) < size:
-            raw = self._file.read(max(size, 1 << 16))
+            raw = self._file.read(max(size - len(self._out), 1 << 16))  # a block, or what completes one
             if not raw:
                 self._out += self._checked(self._carry)
                 self._carry = b""

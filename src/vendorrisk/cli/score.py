@@ -71,13 +71,15 @@ def run(args: argparse.Namespace) -> int:
         batches = open_batches(source, format=kind, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
         first = next(batches)  # every reader yields at least one batch, with the file's columns
         _check_columns(args.input, first.schema.names, args.strict_columns)
+        batches = itertools.chain([first], batches)
+        del first  # not held for the whole run
         progress = None
         if not args.quiet and sys.stderr.isatty():
             # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
             progress = _Progress(source.stat().st_size if kind == "csv" else None)
         with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
             # loads the pack as reading starts
-            summary = score_stream(itertools.chain([first], batches), sink.write, args.rules, args.as_of, progress)
+            summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)
     if progress is not None:
         progress.finish()
     if not args.quiet:
