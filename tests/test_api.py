@@ -210,7 +210,8 @@ def test_unknown_is_not_false() -> None:
 
 def test_output_is_input_columns_then_output_columns() -> None:
     rows = [{**GOOD, "note": 1}, {**GOOD, "contract_id": "G-3", "note": 2}]
-    table = vendorrisk.score_table(rows)
+    with pytest.warns(vendorrisk.UnknownColumnWarning, match="passed through unscored: 'note'$"):
+        table = vendorrisk.score_table(rows)
     _assert_output_columns(table.column_names, [*GOOD, "note"])
     assert table.column("note").to_pylist() == [1, 2]
     assert table.num_rows == 2
@@ -301,10 +302,12 @@ def test_a_stream_whose_pack_fails_leaves_no_reader_running() -> None:
 
 
 def test_a_reader_parse_error_becomes_the_row_error_and_the_column_is_dropped() -> None:
+    from vendorrisk.engine import scored_table
     from vendorrisk.schema import PARSE_ERROR_COLUMN
 
     rows = [{**GOOD, PARSE_ERROR_COLUMN: None}, {"contract_id": None, "buyer_country": None, PARSE_ERROR_COLUMN: "line 3: 5 fields, expected 18"}]
-    table = vendorrisk.score_table(rows)
+    table, _ = scored_table(pa.Table.from_pylist([{key: vendorrisk.schema.to_cell(value) for key, value in row.items()} for row in rows]),
+                            vendorrisk.load_rules(), None)
     assert PARSE_ERROR_COLUMN not in table.column_names
     errors = table.column("error").to_pylist()
     assert errors[0] == ""

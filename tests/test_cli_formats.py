@@ -197,11 +197,19 @@ def test_bom_and_latin1_through_the_command(tmp_path: Path, capsys: pytest.Captu
         assert list(row)[0] == "contract_id" and row["buyer_name"] == "Ministère de la Santé" and row["error"] == ""
 
 
-def test_latin1_read_as_utf8_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_latin1_read_as_utf8_flags_the_row_and_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "latin.csv"
     source.write_bytes("contract_id,buyer_country\nCI-é,CI\n".encode("latin-1"))
+    assert main(["score", str(source), "-q"]) == EXIT_INVALID_ROWS
+    (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert row["contract_id"] == "CI-\ufffd" and row["error"].startswith("record: bytes that are not UTF-8 text at row 2")
+
+
+def test_latin1_header_read_as_utf8_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "latin.csv"
+    source.write_bytes("contract_id,buyer_country,préfecture\nCI-1,CI,x\n".encode("latin-1"))
     assert main(["score", str(source), "-q"]) == EXIT_USAGE
-    assert capsys.readouterr().err.startswith(f"vendorrisk: error: {source}: ")
+    assert capsys.readouterr().err.startswith(f"vendorrisk: error: {source}: the header has bytes that are not UTF-8 text")
 
 
 @pytest.mark.parametrize(
@@ -339,7 +347,7 @@ def test_malformed_lines_are_scored_rows_with_an_error(out_kind: str, tmp_path: 
     assert main(["score", str(source), "-o", str(out)]) == EXIT_INVALID_ROWS
     assert "5 contracts" in capsys.readouterr().err
     rows = read_any(out)
-    assert [row["contract_id"] for row in rows] == ["A", "", "C", "", "E"]
+    assert [row["contract_id"] for row in rows] == ["A", "B", "C", "D", "E"]  # recovered from the malformed lines
     assert [row["note"] for row in rows] == ["ok", "", "two\nlines", "", "ok"]
     assert PARSE_ERROR_COLUMN not in rows[0]
     errors = [row["error"] for row in rows]
@@ -354,5 +362,5 @@ def test_malformed_json_lines_are_scored_rows_with_an_error(tmp_path: Path, smal
     out = tmp_path / "out.csv"
     assert main(["score", str(source), "-o", str(out), "-q"]) == EXIT_INVALID_ROWS
     rows = read_any(out)
-    assert [row["contract_id"] for row in rows] == ["A", "", "C"]
+    assert [row["contract_id"] for row in rows] == ["A", "B", "C"]  # B recovered from the line that does not parse
     assert "line 2 of the file: not valid JSON" in rows[1]["error"]

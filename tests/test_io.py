@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,9 @@ from hypothesis import strategies as st
 
 from vendorrisk.errors import InputError
 from vendorrisk.io import (
+    ENCODING_HINT,
     JSON_COLUMNS_KEY,
+    NOT_UTF8,
     PARSE_ERROR_COLUMN,
     CsvSink,
     JsonlSink,
@@ -134,10 +137,21 @@ def test_csv_latin1_is_transcoded(tmp_path: Path) -> None:
     assert set(table.column("buyer_name").to_pylist()) == {"Ministère de la Santé"}
 
 
-def test_csv_latin1_read_as_utf8_is_an_input_error(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "latin.csv", [{"contract_id": "é", "buyer_country": "CI"}], encoding="latin-1")
-    with pytest.raises(InputError, match="latin.csv"):
-        table_of(read_csv_batches(path))
+def test_csv_latin1_read_as_utf8_flags_the_rows_with_bad_bytes(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "latin.csv", [{"contract_id": "é", "buyer_country": "CI"}, {"contract_id": "e", "buyer_country": "CI"}],
+                     encoding="latin-1")
+    table, _ = table_of(read_csv_batches(path))
+    assert table.column("contract_id").to_pylist() == ["\ufffd", "e"]
+    assert table.column(PARSE_ERROR_COLUMN).to_pylist() == [
+        f"{NOT_UTF8} at row 2 of the file (the header is row 1; blank lines are not counted), shown as U+FFFD ({ENCODING_HINT})", None
+    ]
+
+
+def test_csv_header_with_bad_bytes_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"contract_id,buyer_country,nom_\xe9\nA,PG,x\n")
+    with pytest.raises(InputError, match=re.escape(f"latin.csv: the header has {NOT_UTF8}; {ENCODING_HINT}")):
+        read_csv_batches(path)
 
 
 def test_unknown_encoding_is_an_input_error(tmp_path: Path) -> None:
@@ -225,7 +239,7 @@ def test_malformed_lines_are_kept_once_in_input_order(tmp_path: Path, block_size
     path = tmp_path / "m.csv"
     path.write_text(MALFORMED, encoding="utf-8")
     table, _ = table_of(read_csv_batches(path, block_size=block_size))
-    assert table.column("contract_id").to_pylist() == ["A", None, "C", None, "E", None, "G"]
+    assert table.column("contract_id").to_pylist() == ["A", "B", "C", "D", "E", "F", "G"]  # recovered from the malformed lines
     assert table.column("note").to_pylist() == ["ok", None, "quoted\nnewline", None, "has, a comma", None, "last"]
     errors = table.column(PARSE_ERROR_COLUMN).to_pylist()
     assert errors[0] is None and errors[2] is None and errors[4] is None and errors[6] is None
@@ -242,19 +256,29 @@ def test_malformed_lines_first_last_and_all(tmp_path: Path, block_size: int) -> 
     path = tmp_path / "m.csv"
     path.write_text("contract_id,buyer_country\nX\nA,PG\nY,PG,1\nZ", encoding="utf-8")
     table, _ = table_of(read_csv_batches(path, block_size=block_size))
-    assert table.column("contract_id").to_pylist() == [None, "A", None, None]
+    assert table.column("contract_id").to_pylist() == ["X", "A", "Y", "Z"]
     assert [e is None for e in table.column(PARSE_ERROR_COLUMN).to_pylist()] == [False, True, False, False]
     path.write_text("contract_id,buyer_country\nX\nY,PG,1\n", encoding="utf-8")
     table, _ = table_of(read_csv_batches(path, block_size=block_size))
     assert table.num_rows == 2 and table.column(PARSE_ERROR_COLUMN).null_count == 0
 
 
-def test_malformed_line_text_is_shortened(tmp_path: Path) -> None:
+def test_malformed_line_text_is_kept_in_full(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
-    path.write_text("contract_id,buyer_country\n" + "x" * 500 + "\n", encoding="utf-8")
+    line = "ID-" + "x" * 500 + ",PG,extra"
+    path.write_text("contract_id,buyer_country\n" + line + "\n", encoding="utf-8")
     table, _ = table_of(read_csv_batches(path))
     (error,) = table.column(PARSE_ERROR_COLUMN).to_pylist()
-    assert error.startswith("1 fields where the header has 2") and error.endswith("x...'") and len(error) < 250
+    assert error.startswith("3 fields where the header has 2") and error.endswith(repr(line))
+    assert table.column("contract_id").to_pylist() == ["ID-" + "x" * 500]
+
+
+def test_a_mapped_contract_id_is_recovered_from_its_own_field(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text('country;ref;note\nPG;"R;1";a\nPG;R2;b;extra\nFR\n', encoding="utf-8")
+    table, _ = table_of(read_csv_batches(path, delimiter=";", mapping={"contract_id": "ref", "buyer_country": "country"}))
+    assert table.column("contract_id").to_pylist() == ["R;1", "R2", None]
+    assert table.column("buyer_country").to_pylist() == ["PG", None, None]
 
 
 _CELL = st.one_of(
@@ -406,7 +430,7 @@ def test_malformed_json_lines_are_kept_in_place(tmp_path: Path, batch_rows: int)
         '{"contract_id": "J5", "buyer_country": "CN"}',
     ]
     table, _ = table_of(read_jsonl_batches(write_lines(tmp_path / "j.jsonl", lines), batch_rows=batch_rows))
-    assert table.column("contract_id").to_pylist() == ["J1", None, "J2", None, None, "J5"]
+    assert table.column("contract_id").to_pylist() == ["J1", None, "J2", None, "J3", "J5"]  # J3 recovered from a line that does not parse
     errors = table.column(PARSE_ERROR_COLUMN).to_pylist()
     assert errors[1] == "line 2 of the file: not valid JSON (Expecting value at column 1): 'not json'"
     assert errors[3] == "line 5 of the file: a JSON list where an object was expected: '[1, 2]'"

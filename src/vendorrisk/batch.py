@@ -27,12 +27,14 @@ import pyarrow.compute as pc
 from vendorrisk._arrays import SeenHashes
 from vendorrisk.engine import IdHashes, Rules, as_of_date, pack_of, scored_table, split_warnings, warning_column
 from vendorrisk.schema import CANONICAL_COLUMNS, DUPLICATE_WARNING
+from vendorrisk.io import NOT_UTF8
 from vendorrisk.validate import RECORD
 
 QUEUE_DEPTH: Final = 2
 #: Scoring threads: one per core, at most four (each batch in flight holds its temporaries).
 SCORERS: Final = max(1, min(4, os.cpu_count() or 1))
 _NAMED: Final = (*CANONICAL_COLUMNS, RECORD)  # what an error can name: a column, or the whole record
+_BAD_BYTES: Final = f"{RECORD}: {NOT_UTF8}"  # how the error of a row with bad bytes starts
 _DONE: Final = object()
 #: A contract that reaches every stage of the engine, scored once while the first batches are
 #: read, so that the first batch does not wait for what runs only once: the pack's lookup
@@ -55,6 +57,8 @@ class Summary:
     bands: collections.Counter[str] = field(default_factory=collections.Counter)
     gates: collections.Counter[str] = field(default_factory=collections.Counter)  # "pass", "warn", "block"
     problems: collections.Counter[str] = field(default_factory=collections.Counter)
+    #: Rows with bytes that are not text in the file's encoding (the readers flag them, see :data:`vendorrisk.io.NOT_UTF8`).
+    bad_bytes: int = 0
 
     def add(self, scored: pa.Table) -> None:
         self.rows += scored.num_rows
@@ -68,6 +72,7 @@ class Summary:
         self.invalid += len(errors)
         for text in errors.to_pylist():
             self.problems.update(name for name in _NAMED if text.startswith(f"{name}: ") or f"; {name}: " in text)
+            self.bad_bytes += text.startswith(_BAD_BYTES)
 
 
 class _Worker(threading.Thread):

@@ -38,7 +38,7 @@ from vendorrisk.schema import (
     missing_required,
 )
 from vendorrisk.scoring import Scored, score_batch
-from vendorrisk.validate import Inputs, validate
+from vendorrisk.validate import Inputs, check_as_of, validate
 
 Rules: TypeAlias = RulePack | str | os.PathLike[str] | None
 
@@ -104,6 +104,7 @@ def run(table: Source, pack: RulePack, as_of: dt.date | None, hash_ids: bool = F
     With ``hash_ids`` the run also carries the batch's :class:`IdHashes`, so a stream can flag
     ids repeated from earlier batches (:func:`vendorrisk.batch.flag_repeats`).
     """
+    check_as_of(as_of)
     # A table (a file) without a required column cannot be scored at all; one contract given
     # from Python without one is a contract with an error, like any other invalid row.
     names = [n for n in table.column_names if n != PARSE_ERROR_COLUMN] if isinstance(table, pa.Table) else []

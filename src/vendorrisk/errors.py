@@ -90,3 +90,22 @@ class MissingColumnsError(InputError):
     def __init__(self, problem: str, *, columns: Sequence[str]) -> None:
         self.columns = tuple(columns)
         super().__init__(f"the input has {problem}")
+
+
+class InputWarning(UserWarning):
+    """The input can be scored, but something in it is likely not what was meant (filter it with
+    :mod:`warnings`, or pass ``strict=True`` to make it an :class:`InputError`)."""
+
+
+class UnknownColumnWarning(InputWarning):
+    """An input column (a key of a mapping) is neither canonical nor an output column: it is
+    passed through and never scored, so a misspelt ``vendor_nmae`` leaves ``vendor_name`` unknown.
+
+    Attributes
+    ----------
+    columns : the unknown columns, in input order.
+    """
+
+    def __init__(self, message: str, columns: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.columns = list(columns)

@@ -27,10 +27,12 @@ import io
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Final, Literal, Protocol, Self, TypeAlias
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -44,6 +46,7 @@ __all__ = [
     "BATCH_ROWS",
     "FORMATS",
     "PARSE_ERROR_COLUMN",
+    "SUFFIXES",
     "CsvSink",
     "JsonlSink",
     "ParquetSink",
@@ -55,6 +58,7 @@ __all__ = [
     "read_jsonl_batches",
     "read_parquet_batches",
     "readable",
+    "spool",
     "to_csv_text",
 ]
 
@@ -75,7 +79,15 @@ _SUFFIXES: Final[dict[str, Format]] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-_SHOWN: Final = 100  # characters of a malformed line quoted in its error
+#: Every file extension with a format of its own.
+SUFFIXES: Final = tuple(_SUFFIXES)
+_SHOWN: Final = 100  # characters of a line quoted in an error about the file as a whole
+#: The column a malformed record's contract id is recovered into.
+ID_COLUMN: Final = "contract_id"
+#: What a row whose bytes are not text in the file's encoding is told (and what the CLI counts).
+NOT_UTF8: Final = "bytes that are not UTF-8 text"
+ENCODING_HINT: Final = "is the file in another encoding? give it with --encoding, e.g. latin-1"
+REPLACEMENT: Final = "\ufffd"
 
 
 def format_of(path: str | Path | None, format: str | None = None) -> Format:
@@ -144,8 +156,25 @@ def open_batches(
 
 def _existing(path: str | Path) -> Path:
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    if not path.exists():
         raise InputError(f"{path}: no such file")
+    if not path.is_file():  # a pipe, a device: read twice (JSON Lines) or reopened (long CSV records) it cannot be
+        raise InputError(f"{path}: not a regular file (a pipe or a device); copy it to a file first (see spool)")
+    return path
+
+
+def spool(source: BinaryIO, folder: str | Path, name: str = "input") -> Path:
+    """Copy ``source`` (standard input, a pipe) to the file ``folder/name`` and return its path.
+
+    The readers read a file more than once (the CSV header first, JSON Lines twice) and need
+    its size, so a stream is first copied to disk, in chunks: memory stays flat.
+    """
+    path = Path(folder) / name
+    with path.open("wb") as target:
+        while chunk := source.read(1 << 20):
+            target.write(chunk)
     return path
 
 
@@ -174,16 +203,98 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "...")
 
 
-def _malformed_rows(schema: pa.Schema, problems: Sequence[str]) -> pa.RecordBatch:
-    """One row per problem: every cell empty, the problem in :data:`PARSE_ERROR_COLUMN`."""
+def _malformed_rows(schema: pa.Schema, problems: Sequence[tuple[str, str | None]]) -> pa.RecordBatch:
+    """One row per ``(problem, contract id)``: every cell empty but the contract id recovered from
+    the record (if any), the problem in :data:`PARSE_ERROR_COLUMN`."""
     n = len(problems)
-    arrays = [pa.nulls(n, field.type) for field in schema if field.name != PARSE_ERROR_COLUMN]
-    return pa.RecordBatch.from_arrays([*arrays, pa.array(problems, pa.string())], schema=schema)
+    arrays = [
+        pa.array([known for _, known in problems], field.type) if field.name == ID_COLUMN else pa.nulls(n, field.type)
+        for field in schema if field.name != PARSE_ERROR_COLUMN
+    ]
+    return pa.RecordBatch.from_arrays([*arrays, pa.array([problem for problem, _ in problems], pa.string())], schema=schema)
 
 
-def _good_rows(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    """``batch`` (the file's columns) under ``schema``: renamed, with an all-null parse-error column."""
-    return pa.RecordBatch.from_arrays([*batch.columns, pa.nulls(batch.num_rows, pa.string())], schema=schema)
+def _row_place(number: int) -> str:
+    return f"row {number} of the file (the header is row 1; blank lines are not counted)"
+
+
+def _good_rows(batch: pa.RecordBatch, schema: pa.Schema, first: int, stream: _Utf8Stream | None) -> pa.RecordBatch:
+    """``batch`` (the file's columns, its first row numbered ``first``) under ``schema``: renamed,
+    with a parse-error column that names the rows whose bytes were not UTF-8 (if the file has any)."""
+    problems = pa.nulls(batch.num_rows, pa.string())
+    if stream is not None and stream.replaced:
+        damaged = None
+        for column in batch.columns:
+            found = pc.match_substring(column, REPLACEMENT).fill_null(False)
+            damaged = found if damaged is None else pc.or_(damaged, found)
+        if damaged is not None and pc.any(damaged).as_py():
+            rows = np.flatnonzero(damaged.to_numpy(zero_copy_only=False))
+            texts = np.full(batch.num_rows, None, dtype=object)
+            texts[rows] = [f"{NOT_UTF8} at {_row_place(first + int(row))}, shown as U+FFFD ({ENCODING_HINT})" for row in rows]
+            problems = pa.array(texts, pa.string())
+    return pa.RecordBatch.from_arrays([*batch.columns, problems], schema=schema)
+
+
+class _Utf8Stream(io.RawIOBase):
+    """A UTF-8 file as pyarrow reads it, with each byte that is not UTF-8 replaced by U+FFFD.
+
+    A block that decodes (the usual case) passes through as it is; only a block that does not
+    is decoded with replacement and encoded again, and :attr:`replaced` counts those blocks, so
+    that rows holding U+FFFD are flagged only in files that had bad bytes. A character cut by the
+    end of a block is carried to the next one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._carry = b""  # the start of a character cut by the end of the last block
+        self._out = b""  # checked bytes not yet given
+        self.replaced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes (all the rest if ``size`` is negative), fewer only at the end of the file:
+        pyarrow's reader can drop the last record of a file read in short blocks."""
+        if size is None or size < 0:
+            rest, self._out = self._out + self._checked(self._carry + self._file.read()), b""
+            self._carry = b""
+            return rest
+        while len(self._out) < size:
+            raw = self._file.read(max(size - len(self._out), 1 << 16))  # a block, or what completes one
+            if not raw:
+                self._out += self._checked(self._carry)
+                self._carry = b""
+                break
+            data = self._carry + raw
+            cut = _whole_characters(data) or len(data)
+            data, self._carry = data[:cut], data[cut:]
+            self._out += self._checked(data)
+        given, self._out = self._out[:size], self._out[size:]
+        return given
+
+    def _checked(self, data: bytes) -> bytes:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.replaced += 1
+            return data.decode("utf-8", "replace").encode("utf-8")
+        return data
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _whole_characters(data: bytes) -> int:
+    """Where ``data`` ends if the UTF-8 character its last bytes begin is left for the next block."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # a character's first byte (or ASCII)
+            length = 1 if byte < 0xC0 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(data) if length <= back else len(data) - back
+    return len(data)
 
 
 def _concat(pieces: Sequence[pa.RecordBatch], schema: pa.Schema) -> pa.RecordBatch:
@@ -197,15 +308,23 @@ def _concat(pieces: Sequence[pa.RecordBatch], schema: pa.Schema) -> pa.RecordBat
 
 
 def _header(path: Path, encoding: str, delimiter: str) -> tuple[list[str], bool]:
-    """The header's names, and whether anything but blank lines follows it."""
-    with path.open("r", encoding=encoding, newline="") as handle:
+    """The header's names, and whether anything but blank lines follows it.
+
+    Bytes that are not text in ``encoding`` matter here only in the header (the rows they are
+    in are flagged as the file is read)."""
+    with path.open("r", encoding=encoding, newline="", errors="surrogateescape") as handle:
         try:
             reader = csv.reader(handle, delimiter=delimiter)
             names = next(reader)
         except StopIteration:
             raise InputError(f"{path}: the file is empty") from None
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except csv.Error as exc:
             raise InputError(f"{path}: cannot read the header: {exc}") from None
+        try:
+            "".join(names).encode("utf-8")
+        except UnicodeEncodeError:  # an escaped bad byte
+            bad = NOT_UTF8 if _codec(encoding) == "utf-8" else NOT_UTF8.replace("UTF-8", encoding)
+            raise InputError(f"{path}: the header has {bad}; {ENCODING_HINT}") from None
         while chunk := handle.read(1 << 16):
             if chunk.strip("\r\n"):
                 return names, True
@@ -225,26 +344,39 @@ class _InvalidRows:
 
     With ``use_threads=False`` pyarrow numbers rows as it parses them: the header is row 1,
     a value with quoted line breaks does not start a new row and blank lines are not rows.
-    That number places the row back among the good ones.
+    That number places the row back among the good ones. The row's contract id (its field
+    ``id_index``, where it has one) is kept, and its text is quoted in full in the problem.
     """
 
-    def __init__(self) -> None:
-        self.pending: list[tuple[int, str]] = []  # heap of (row number, problem)
+    def __init__(self, delimiter: str, id_index: int | None, stream: _Utf8Stream | None) -> None:
+        self.pending: list[tuple[int, str, str | None]] = []  # heap of (row number, problem, contract id)
+        self.delimiter = delimiter
+        self.id_index = id_index
+        self.stream = stream
 
     def __call__(self, row: pacsv.InvalidRow) -> str:
         if row.number is None:  # only with use_threads=True, which the reader never sets
             raise InputError(f"a malformed line could not be placed (pyarrow gave no row number): {_shown(row.text)}")
-        problem = (
-            f"{row.actual_columns} fields where the header has {row.expected_columns}, at row {row.number} of the file "
-            f"(the header is row 1; blank lines are not counted): {_shown(row.text)}"
-        )
-        heapq.heappush(self.pending, (row.number, problem))
+        problem = f"{row.actual_columns} fields where the header has {row.expected_columns}, at {_row_place(row.number)}: {row.text!r}"
+        if self.stream is not None and self.stream.replaced and REPLACEMENT in row.text:
+            problem = f"{NOT_UTF8}, shown as U+FFFD ({ENCODING_HINT}), and {problem}"
+        heapq.heappush(self.pending, (row.number, problem, self._field(row.text)))
         return "skip"
 
-    def take(self, number: int) -> str | None:
-        """The problem of row ``number`` if it is malformed (and next in line)."""
+    def _field(self, text: str) -> str | None:
+        if self.id_index is None:
+            return None
+        try:
+            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter), [])
+        except csv.Error:
+            return None
+        return fields[self.id_index] or None if self.id_index < len(fields) else None
+
+    def take(self, number: int) -> tuple[str, str | None] | None:
+        """The problem and contract id of row ``number`` if it is malformed (and next in line)."""
         if self.pending and self.pending[0][0] == number:
-            return heapq.heappop(self.pending)[1]
+            _, problem, known = heapq.heappop(self.pending)
+            return problem, known
         return None
 
     def next_number(self) -> int | None:
@@ -280,17 +412,26 @@ def read_csv_batches(
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    size = path.stat().st_size
+    size = path.stat().st_size * (3 if codec == "utf-8" else 1)  # U+FFFD takes 3 bytes where a bad byte took 1
+
+    renamed_names = schema.names
+    id_index = renamed_names.index(ID_COLUMN) if ID_COLUMN in renamed_names else None
 
     def open_reader(block_size: int) -> tuple[pacsv.CSVStreamingReader, _InvalidRows, int]:
         """A reader whose first block holds the whole header (grown until it does)."""
         while True:
-            invalid = _InvalidRows()
+            # UTF-8 goes through a stream that replaces bad bytes (pyarrow would stop at the first);
+            # other encodings are transcoded by pyarrow
+            stream = _Utf8Stream(path) if codec == "utf-8" else None
+            invalid = _InvalidRows(delimiter, id_index, stream)
             parse.invalid_row_handler = invalid
             read = pacsv.ReadOptions(encoding="utf8" if codec == "utf-8" else encoding, block_size=block_size, use_threads=False)
             try:
-                return pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert), invalid, block_size
+                source = path if stream is None else stream
+                return pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert), invalid, block_size
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                if stream is not None:
+                    stream.close()
                 if block_size >= size or not isinstance(exc, pa.ArrowInvalid):
                     raise InputError(f"{path}: {exc}") from None
                 block_size *= 2
@@ -322,7 +463,7 @@ def _csv_batches(
             number = 2
             for batch in reader:
                 pieces: list[pa.RecordBatch] = []
-                bad: list[str] = []
+                bad: list[tuple[str, str | None]] = []
                 offset = 0
                 while True:
                     problem = invalid.take(number)
@@ -344,7 +485,7 @@ def _csv_batches(
                         )
                     skip = min(run, max(0, done - number))
                     if skip < run:
-                        pieces.append(_good_rows(batch.slice(offset + skip, run - skip), schema))
+                        pieces.append(_good_rows(batch.slice(offset + skip, run - skip), schema, number + skip, invalid.stream))
                     offset += run
                     number += run
                 if pieces:
@@ -354,8 +495,12 @@ def _csv_batches(
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             if "straddl" not in str(exc) or block_size >= size:
                 raise InputError(f"{path}: {exc}") from None
+            if invalid.stream is not None:
+                invalid.stream.close()
             reader, invalid, block_size = reopen(block_size * 4)
-    rest = []
+    if invalid.stream is not None:
+        invalid.stream.close()
+    rest: list[tuple[str, str | None]] = []
     while (problem := invalid.take(number)) is not None:
         rest.append(problem)
         number += 1
@@ -788,6 +933,10 @@ def _read_json(lines: Sequence[bytes], explicit: pa.Schema | None = None) -> pa.
     data = b"".join(lines)
     if not data.endswith(b"\n"):
         data += b"\n"
+    try:  # pyarrow would take bytes that are not UTF-8 into its strings: such a chunk is read line by line
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
     read = pajson.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, lines))))
     parse = pajson.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer")
     try:
@@ -800,20 +949,35 @@ def _read_json(lines: Sequence[bytes], explicit: pa.Schema | None = None) -> pa.
 
 
 def _parse_line(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """One line as an object, or None and what is wrong with it (None, None for a blank line)."""
+    """One line as an object (or None) and what is wrong with it (or None); (None, None) for a blank line.
+
+    A line with bytes that are not UTF-8 is read with those bytes as U+FFFD, and its problem says so.
+    """
     if not line.strip():
         return None, None
     try:
-        value = json.loads(line)
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        value, problem = _parse_json(line.decode("utf-8", "replace"))
+        return value, f"{NOT_UTF8}, shown as U+FFFD ({ENCODING_HINT})" + (f", and {problem}" if problem else "")
+    return _parse_json(text)
+
+
+def _parse_json(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
-    except UnicodeDecodeError as exc:
-        return None, f"not UTF-8 ({exc.reason})"
     except RecursionError:
         return None, "nested too deeply"
     if not isinstance(value, dict):
         return None, f"a JSON {type(value).__name__} where an object was expected"
     return value, None
+
+
+def _id_pattern(key: str) -> re.Pattern[str]:
+    """The key's value (a JSON string or number) where it is written in a line that does not parse."""
+    return re.compile(re.escape(json.dumps(key)) + r'\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)')
 
 
 def _scan_kinds(chunks: Iterable[tuple[int, list[bytes]]]) -> _Kinds:
@@ -860,6 +1024,9 @@ class _JsonConformer:
         # are read line by line, so that they come out exactly as written.
         self.by_line = any("nested" in kinds[key] for key in self.keys)
         self.explicit = pa.schema([pa.field(key, pa.string()) for key in self.keys if "string" in kinds[key]])
+        # the file's key for the contract id, to recover it from lines that do not parse
+        self.id_key = next((key for key, name in zip(self.keys, names) if name == ID_COLUMN), "")
+        self.id_pattern = _id_pattern(self.id_key) if self.id_key else None
 
     def conform(self, lines: list[bytes], first: int) -> pa.RecordBatch:
         if not self.by_line:
@@ -895,8 +1062,14 @@ class _JsonConformer:
             row, problem = _parse_line(line)
             if row is None and problem is None:
                 continue  # a blank line is not a record
-            if problem is not None:
-                problem = f"line {number} of the file: {problem}: {_shown(line.decode('utf-8', 'replace').rstrip())}"
+            if problem is not None:  # the whole line, so that nothing of it is lost
+                text = line.decode("utf-8", "replace").rstrip("\r\n")
+                place = f"line {number} of the file"
+                problem = (
+                    problem.replace(NOT_UTF8, f"{NOT_UTF8} at {place}", 1) if problem.startswith(NOT_UTF8) else f"{place}: {problem}"
+                ) + f": {text!r}"
+                if row is None:
+                    row = self._recovered_id(text)
             unexpected = sorted(set(row or {}) - set(self.types))
             if unexpected:  # the file changed between the two passes
                 raise InputError(f"{self.path}: line {number}: key {unexpected[0]!r} was not in the file when it was first read")
@@ -904,6 +1077,18 @@ class _JsonConformer:
             problems.append(problem)
         arrays = [self._column(key, [row.get(key) for row in rows]) for key in self.keys]
         return pa.RecordBatch.from_arrays([*arrays, pa.array(problems, pa.string())], schema=self.schema)
+
+    def _recovered_id(self, text: str) -> dict[str, Any] | None:
+        """The contract id of a line that does not parse, where the line writes it (and its type fits the column's)."""
+        if self.id_pattern is None or not (found := self.id_pattern.search(text)):
+            return None
+        try:
+            value = json.loads(found.group(1))
+        except json.JSONDecodeError:
+            return None
+        kind, target = _python_kind(value), self.types[self.id_key]
+        fits = target == pa.string() or (kind == "int" and pa.types.is_integer(target)) or (kind in ("int", "float") and pa.types.is_floating(target))
+        return {self.id_key: value} if fits else None
 
     def _column(self, key: str, values: list[Any]) -> pa.Array:
         target = self.types[key]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import enum
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -154,6 +156,8 @@ OUTPUT_COLUMNS: Final = (
 #: A reserved input column: readers put a problem with the raw record here (a malformed CSV line);
 #: the validator turns it into the row's ``error`` and it never reaches the output.
 PARSE_ERROR_COLUMN: Final = "_vendorrisk_parse_error"
+#: The column a calibration adds after the output columns (:mod:`vendorrisk.calibration`).
+PROBABILITY_COLUMN: Final = "probability"
 DUPLICATE_WARNING: Final = "contract_id: duplicate of an earlier row"
 #: Several warnings of one row are joined with this.
 WARNING_SEPARATOR: Final = "; "
@@ -198,6 +202,18 @@ def _split_categories(value: object) -> object:
     return value
 
 
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_text(value: object) -> object:
+    """A date given as text must be exactly YYYY-MM-DD (pydantic alone also takes timestamps)."""
+    if isinstance(value, str):
+        if not _ISO_DATE.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)")
+        return value.strip()
+    return value
+
+
 # Enum members, category sets and ISO dates may be given as their text; numbers and booleans stay strict.
 _LAX: Final = Field(strict=False)
 
@@ -234,7 +250,7 @@ class Contract(BaseModel):
     audit_rights: bool | None = None
     financing_country: LinkCountry | None = None
     value_usd: NonNegative | None = None
-    signed: Annotated[dt.date, _LAX] | None = None
+    signed: Annotated[dt.date, _LAX, BeforeValidator(_date_text)] | None = None
     source: str | None = None
 
     def to_row(self) -> dict[str, str | None]:
@@ -291,6 +307,44 @@ def suspected_delimiter(names: Sequence[str]) -> str | None:
 def delimiter_name(mark: str) -> str:
     """How messages name a delimiter: ``tab``, or the character quoted."""
     return "tab" if mark == "\t" else repr(mark)
+
+
+#: How close (difflib ratio, on names folded as :func:`_loose` folds them) an unknown column
+#: must be to a canonical one to be suggested as it.
+_NEAR_NAME: Final = 0.75
+
+
+def unknown_columns(names: Sequence[str]) -> list[str]:
+    """The columns of ``names`` that are neither canonical, nor output columns (which scoring
+    replaces, and a calibration's ``probability``), nor reserved: they are passed through and
+    never scored."""
+    known = {*CANONICAL_COLUMNS, *OUTPUT_COLUMNS, PROBABILITY_COLUMN, PARSE_ERROR_COLUMN}
+    return [name for name in names if name not in known]
+
+
+def unknown_columns_problem(names: Sequence[str]) -> str | None:
+    """What to tell about the unknown columns of ``names`` (:func:`unknown_columns`), or None.
+
+    Each is named, with the canonical column it most likely means: one that differs only in
+    case, spaces, hyphens or underscores, else the closest by spelling.
+
+    Examples
+    --------
+    >>> unknown_columns_problem(["contract_id", "vendor_nmae", "Records ", "note"])
+    "3 columns are not canonical and are passed through unscored: 'vendor_nmae' (did you mean 'vendor_name'?), 'Records ' (did you mean 'records'?), 'note'"
+    >>> unknown_columns_problem(["contract_id", "score"]) is None
+    True
+    """
+    unknown = unknown_columns(names)
+    if not unknown:
+        return None
+    shown = []
+    for name in unknown:
+        loose = _loose(name)
+        near = [loose] if loose in CANONICAL_COLUMNS else difflib.get_close_matches(loose, CANONICAL_COLUMNS, n=1, cutoff=_NEAR_NAME)
+        shown.append(f"{name!r} (did you mean {near[0]!r}?)" if near else repr(name))
+    count = "1 column is" if len(unknown) == 1 else f"{len(unknown)} columns are"
+    return f"{count} not canonical and {'is' if len(unknown) == 1 else 'are'} passed through unscored: {', '.join(shown)}"
 
 
 def _loose(name: str) -> str:

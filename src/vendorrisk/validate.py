@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from vendorrisk._arrays import SMALL, Coded, made, zero_codes
+from vendorrisk.errors import InputError
 from vendorrisk.reference import COUNTRY_INDEX, NO_LINK_CODE, UNKNOWN
 from vendorrisk.schema import (
     FALSE_WORDS,
@@ -44,6 +45,15 @@ _NUMBER_RE: Final = re.compile(_NUMBER)
 _NAN: Final = r"^\s*[+-]?[nN][aA][nN]\s*$"
 _NAN_RE: Final = re.compile(_NAN)
 _NOT_A_CODE: Final = -2  # internal marker for a cell that failed to parse
+#: Dates are read in exactly the form the docs give, YYYY-MM-DD (``date.fromisoformat`` alone
+#: would also take ``20210101`` and ``2024-W01-1``).
+DATE_FORMAT: Final = "YYYY-MM-DD"
+_DATE_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: A ``signed`` date may be at most this many days after the run date (a contract dated for
+#: next month's signature); a later one is a row error, since it would lower the score.
+FUTURE_TOLERANCE_DAYS: Final = 31
+#: What a ``data_categories`` cell that names no category (``;``, `` ; ``) is told.
+NO_CATEGORY: Final = "names no data category (leave the cell empty for unknown, or write 'none' for no data)"
 RECORD: Final = "record"  # the "column" named in errors about a whole unreadable record
 Column: TypeAlias = "pa.ChunkedArray | list[str | None]"
 
@@ -138,6 +148,8 @@ def _parse_enum(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
 @functools.lru_cache(maxsize=4096)
 def _parse_categories(text: str) -> tuple[int, str | None]:
     values = _CATEGORIES.values
+    if not any(part.strip() for part in text.split(";")):  # ";" or " ; ": an empty list is not "none"
+        return _NOT_A_CODE, f"{text!r} {NO_CATEGORY}"
     bits = 0
     for part in text.split(";"):
         word = _normal_word(part)
@@ -158,12 +170,37 @@ def _parse_bool(text: str) -> tuple[int, str | None]:
     return _NOT_A_CODE, f"{text!r} is not a boolean (use true/false, yes/no or 1/0)"
 
 
+def parse_date(text: str) -> dt.date | None:
+    """``text`` as a date if it is exactly YYYY-MM-DD (surrounding spaces aside), else None.
+
+    Examples
+    --------
+    >>> parse_date("2021-01-01"), parse_date("20210101"), parse_date("2024-W01-1")
+    (datetime.date(2021, 1, 1), None, None)
+    """
+    text = text.strip()
+    if not _DATE_RE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 @functools.lru_cache(maxsize=65536)
 def _parse_date(text: str) -> tuple[int, str | None]:
-    try:
-        return (dt.date.fromisoformat(text.strip()) - dt.date(1970, 1, 1)).days, None
-    except ValueError:
-        return _NOT_A_CODE, f"{text!r} is not a date (use YYYY-MM-DD)"
+    date = parse_date(text)
+    if date is None:
+        return _NOT_A_CODE, f"{text!r} is not a date (use {DATE_FORMAT})"
+    return (date - dt.date(1970, 1, 1)).days, None
+
+
+def check_as_of(as_of: dt.date | None, today: dt.date | None = None) -> None:
+    """Refuse an as-of date after ``today`` (default: the run date): reference data cannot be
+    read as of a day that has not come, and a later date would lower the incident factor."""
+    today = today or dt.date.today()
+    if as_of is not None and as_of > today:
+        raise InputError(f"as_of {as_of.isoformat()} is after today ({today.isoformat()}): reference data cannot be read as of the future")
 
 
 _CATEGORIES: Final = next(spec for spec in FIELDS if spec.kind == "set")  # data_categories
@@ -337,7 +374,8 @@ def _booleans(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np
     return _coded(column, _parse_bool, np.int8, name, errors)  # type: ignore[return-value]
 
 
-def _dates(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
+def _dates(column: Column, name: str, errors: _Collector, today: dt.date) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
+    """Dates, each at most :data:`FUTURE_TOLERANCE_DAYS` after ``today`` (a later one is a row error)."""
     if isinstance(column, pa.ChunkedArray) and (pa.types.is_date(column.type) or pa.types.is_timestamp(column.type)):
         days = column.cast(pa.date32()).cast(pa.int32()).fill_null(np.iinfo(np.int32).min).to_numpy().astype(np.int64)
         known = days != np.iinfo(np.int32).min
@@ -345,6 +383,16 @@ def _dates(column: Column, name: str, errors: _Collector) -> tuple[NDArray[np.da
         days, known = _coded(column, _parse_date, np.int64, name, errors)
     dates = days.astype("datetime64[D]")
     dates[~known] = np.datetime64("NaT")
+    latest = np.datetime64(today, "D") + np.timedelta64(FUTURE_TOLERANCE_DAYS, "D")
+    future = known & (dates > latest)  # NaT compares false
+    if future.any():
+        shown = np.full(len(dates), None, dtype=object)
+        shown[future] = [
+            f"{day} is more than {FUTURE_TOLERANCE_DAYS} days after the run date {today.isoformat()}" for day in dates[future].astype(str)
+        ]
+        errors.add(name, future, shown)
+        dates[future] = np.datetime64("NaT")
+        known = known & ~future
     return dates, known
 
 
@@ -368,7 +416,9 @@ def _absent(kind: str, n: int) -> NDArray[Any]:
     return made(_ABSENT[kind], n)
 
 
-def _convert(spec: FieldSpec, column: Column, n: int, errors: _Collector) -> tuple[NDArray[Any], NDArray[np.bool_], list[str]]:
+def _convert(
+    spec: FieldSpec, column: Column, n: int, errors: _Collector, today: dt.date | None = None
+) -> tuple[NDArray[Any], NDArray[np.bool_], list[str]]:
     """One canonical column: its values, where it is known, and (``vendor_name`` only) its distinct texts."""
     name = spec.name
     if name == "vendor_name":  # low cardinality: kept as codes into its distinct names
@@ -393,12 +443,13 @@ def _convert(spec: FieldSpec, column: Column, n: int, errors: _Collector) -> tup
     if spec.kind in ("count", "amount"):
         return *_numbers(column, spec, errors), []
     assert spec.kind == "date", spec.kind
-    return *_dates(column, name, errors), []
+    return *_dates(column, name, errors, today or dt.date.today()), []
 
 
-#: Fields with few distinct values: one contract's cell is converted once per distinct text.
+#: Fields with few distinct values: one contract's cell is converted once per distinct text
+#: (not dates: whether one is in the future depends on the run date).
 _FEW_VALUES: Final = frozenset(
-    {spec.name for spec in FIELDS if spec.kind in ("country", "link_country", "enum", "set", "bool", "date")} | {"vendor_name"}
+    {spec.name for spec in FIELDS if spec.kind in ("country", "link_country", "enum", "set", "bool")} | {"vendor_name"}
 )
 
 
@@ -414,8 +465,11 @@ def _one_cell(name: str, cell: str | None) -> tuple[NDArray[Any], NDArray[np.boo
     return values, known, texts, errors
 
 
-def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
+def validate(table: pa.Table | Mapping[str, list[str | None]], today: dt.date | None = None) -> Inputs:
     """Check the canonical columns of ``table`` and convert them to codes.
+
+    ``today`` is the run date (default ``date.today()``): a ``signed`` date more than
+    :data:`FUTURE_TOLERANCE_DAYS` after it is a row error.
 
     ``table`` is an Arrow table or, for a few rows given from Python, a mapping of column name
     to a list of text cells. A canonical column that is absent is all-unknown; a missing
@@ -444,7 +498,7 @@ def validate(table: pa.Table | Mapping[str, list[str | None]]) -> Inputs:
             if problems.problems:
                 errors.extend(problems)
         else:
-            columns[name], known[name], texts = _convert(spec, column, n, errors)
+            columns[name], known[name], texts = _convert(spec, column, n, errors, today)
         if name == "vendor_name":
             vendor_names = texts
         if spec.required and not known[name].all():

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from vendorrisk.calibration._artefact import (
     INPUTS,
     METHODS,
-    PROBABILITY_COLUMN,
     SCHEMA_VERSION,
     Calibration,
     CalibrationWarning,
@@ -38,6 +37,7 @@ from vendorrisk.calibration._artefact import (
 )
 from vendorrisk.calibration._plot import reliability_plot
 from vendorrisk.errors import DependencyError
+from vendorrisk.schema import PROBABILITY_COLUMN
 
 if TYPE_CHECKING:
     from vendorrisk.calibration._fit import Calibrator, Fitted
@@ -64,7 +64,10 @@ def _require(library: str, module: str, extra: str) -> None:
         raise DependencyError(library, extra=extra)
 
 
-def fit_calibration(data: Any, label: str, *, method: Method = "isotonic", rules: Any = None, as_of: Any = None, folds: int = 5, seed: int = 0) -> Fitted:
+def fit_calibration(
+    data: Any, label: str, *, method: Method = "isotonic", rules: Any = None, as_of: Any = None, folds: int = 5, seed: int = 0,
+    read: bool = False,
+) -> Fitted:
     """Score labelled contracts with a pack, fit a calibration of ``label`` and measure it out of fold.
 
     Parameters
@@ -79,6 +82,9 @@ def fit_calibration(data: Any, label: str, *, method: Method = "isotonic", rules
     rules, as_of : as for :func:`vendorrisk.score_table`.
     folds : stratified folds (shuffled with ``seed``) for the out-of-fold predictions the metrics are computed on.
     seed : the seed of the folds and of the bootstrap; the same data and seed give the same artefact.
+    read : ``data`` is an Arrow table as :func:`vendorrisk.io.open_batches` reads a file (its
+        malformed records flagged in the readers' internal column), scored as ``vendorrisk score``
+        scores it; ``vendorrisk calibrate`` uses this.
 
     Raises
     ------
@@ -95,7 +101,7 @@ def fit_calibration(data: Any, label: str, *, method: Method = "isotonic", rules
     _require("scikit-learn", "sklearn", "ml")
     from vendorrisk.calibration import _fit
 
-    return _fit.fit_calibration(data, label, method=method, rules=rules, as_of=as_of, folds=folds, seed=seed)
+    return _fit.fit_calibration(data, label, method=method, rules=rules, as_of=as_of, folds=folds, seed=seed, read=read)
 
 
 def __getattr__(name: str) -> Any:

@@ -19,10 +19,18 @@ from typing import Annotated, Any, Final, Literal, TypeAlias
 import numpy as np
 import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from vendorrisk.errors import CalibrationError
-from vendorrisk.schema import FACTORS
+from vendorrisk.schema import FACTORS, PROBABILITY_COLUMN
 
 SCHEMA_VERSION: Final = 1
 KIND: Final = "vendorrisk.calibration"
@@ -32,7 +40,6 @@ METHODS: Final[tuple[Method, ...]] = ("isotonic", "logistic")
 INPUTS: Final[dict[str, tuple[str, ...]]] = {"isotonic": ("score",), "logistic": ("score", *FACTORS)}
 #: The logistic method reads ``score / SCORE_SCALE`` so that every input is on 0..1.
 SCORE_SCALE: Final = 100.0
-PROBABILITY_COLUMN: Final = "probability"
 #: Decimals of the ``probability`` output column (rounded once, at the output boundary).
 PROBABILITY_DECIMALS: Final = 4
 #: A larger file is refused before it is read (a fitted isotonic curve has at most a few
@@ -294,7 +301,9 @@ def load_calibration(path: str | os.PathLike[str], rules: Any = None, *, strict:
         raise CalibrationError(f"cannot read it: {exc.strerror or exc}", path=file) from None
     calibration = parse_calibration(text, source=file)
     if rules is not None:
-        from vendorrisk.engine import pack_of  # the engine is not needed to read an artefact
+        from vendorrisk.engine import (
+            pack_of,  # the engine is not needed to read an artefact
+        )
 
         calibration.check_pack(pack_of(rules).fingerprint, strict=strict, source=file)
     return calibration

@@ -28,7 +28,6 @@ from vendorrisk.calibration._artefact import (
     INPUTS,
     KIND,
     METHODS,
-    PROBABILITY_COLUMN,
     SCHEMA_VERSION,
     Bin,
     Calibration,
@@ -45,7 +44,13 @@ from vendorrisk.calibration._artefact import (
     logistic_curve,
 )
 from vendorrisk.errors import CalibrationError
-from vendorrisk.schema import CANONICAL_COLUMNS, FALSE_WORDS, OUTPUT_COLUMNS, TRUE_WORDS
+from vendorrisk.schema import (
+    CANONICAL_COLUMNS,
+    FALSE_WORDS,
+    OUTPUT_COLUMNS,
+    PROBABILITY_COLUMN,
+    TRUE_WORDS,
+)
 
 #: Refuse to fit with fewer usable labels than this ...
 MIN_LABELS: Final = 50
@@ -291,21 +296,29 @@ def fit_calibration(
     as_of: Any = None,
     folds: int = DEFAULT_FOLDS,
     seed: int = 0,
+    read: bool = False,
 ) -> Fitted:
-    """Score ``data`` with the pack, then fit and measure a calibration of ``label`` (see the package docs)."""
+    """Score ``data`` with the pack, then fit and measure a calibration of ``label`` (see the package docs).
+
+    With ``read``, ``data`` is a table from :func:`vendorrisk.io.open_batches` (its malformed
+    records flagged in the readers' internal column) and is scored by the engine as the
+    ``score`` command scores it; otherwise it is anything :func:`vendorrisk.score_table` reads.
+    """
     from vendorrisk.api import score_table, to_arrow  # the API imports this package: not at import time
-    from vendorrisk.engine import pack_of
+    from vendorrisk.engine import as_of_date, pack_of, scored_table
 
     if method not in METHODS:
         raise CalibrationError(UNKNOWN_METHOD.format(method=method, methods=", ".join(METHODS)))
     if label in CANONICAL_COLUMNS or label in OUTPUT_COLUMNS or label == PROBABILITY_COLUMN:
         raise CalibrationError(RESERVED_LABEL.format(label=label))
-    arrow = to_arrow(data)
+    arrow = data if read else to_arrow(data)
     if label not in arrow.column_names:
         raise CalibrationError(NO_LABEL.format(label=label, columns=", ".join(arrow.column_names)))
     pack = pack_of(rules)
-    scored = score_table(arrow, pack, as_of)
-    outcome, bad_values = parse_labels(scored.column(label))
+    # The label column is the caller's, not an input the pack scores: kept aside, not warned about.
+    contracts = arrow.drop_columns([label])
+    scored = scored_table(contracts, pack, as_of_date(as_of))[0] if read else score_table(contracts, pack, as_of)
+    outcome, bad_values = parse_labels(arrow.column(label))
     invalid = np.asarray(pc.not_equal(scored.column("error"), "").to_numpy(zero_copy_only=False), dtype=bool)
     excluded = tuple(
         exclusion

@@ -7,6 +7,9 @@ import datetime as dt
 import sys
 from typing import Final, NoReturn
 
+from vendorrisk.errors import InputError
+from vendorrisk.validate import DATE_FORMAT, check_as_of, parse_date
+
 EXIT_OK: Final = 0
 EXIT_FAIL_ON: Final = 1
 EXIT_USAGE: Final = 2
@@ -24,8 +27,18 @@ class Parser(argparse.ArgumentParser):
 
 
 def date(text: str) -> dt.date:
-    """An argument in YYYY-MM-DD."""
+    """An argument in YYYY-MM-DD (exactly: not ``20210101``, not ``2024-W01-1``)."""
+    parsed = parse_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use {DATE_FORMAT})")
+    return parsed
+
+
+def past_date(text: str) -> dt.date:
+    """An argument in YYYY-MM-DD, not after today (an ``--as-of`` date)."""
+    parsed = date(text)
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+        check_as_of(parsed)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("as_of ")) from None
+    return parsed

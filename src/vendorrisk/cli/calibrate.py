@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         fitted = fit_calibration(
             pa.Table.from_batches(batches), args.label, method=args.method, rules=args.rules, as_of=args.as_of,
-            folds=args.folds, seed=args.seed,
+            folds=args.folds, seed=args.seed, read=True,
         )
     for warning in caught:
         print(f"vendorrisk: warning: {warning.message}", file=sys.stderr)

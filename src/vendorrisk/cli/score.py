@@ -8,7 +8,9 @@ contract at any band, a warned one from :data:`WARN_FAILS_FROM` down); 2 usage, 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
+import tempfile
 import textwrap
 import time
 import warnings
@@ -18,12 +20,21 @@ from typing import Any, Final
 
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.calibration import Calibration, load_calibration
-from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, STDIO, date
+from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, STDIO, past_date
 from vendorrisk.errors import InputError, MissingColumnsError
-from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
+from vendorrisk.io import BATCH_BYTES, FORMATS, NOT_UTF8, SUFFIXES, format_of, open_batches, open_sink, spool
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import RulePack, load_rules
-from vendorrisk.schema import BANDS, FIELDS, delimiter_name, lookalikes, suspected_delimiter
+from vendorrisk.schema import (
+    BANDS,
+    FIELDS,
+    PARSE_ERROR_COLUMN,
+    delimiter_name,
+    lookalikes,
+    missing_required,
+    suspected_delimiter,
+    unknown_columns_problem,
+)
 
 
 #: How ``score --help`` describes each kind of column: an installed package has no docs folder,
@@ -53,6 +64,7 @@ def _epilog() -> str:
     ]
     return "\n".join(lines)
 
+
 #: A warned contract fails ``--fail-on`` at this band and below (a blocked one at every band): a
 #: gate is a verdict apart from the score, so a block must never pass a check the score alone passes.
 WARN_FAILS_FROM: Final = "high"
@@ -63,10 +75,13 @@ def add(commands: Any) -> None:
         "score", help="score a file of contracts (CSV, Parquet or JSON Lines)",
         epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    score.add_argument("input", help="CSV, Parquet or JSON Lines file in the input columns listed below")
+    score.add_argument("input", help="CSV, Parquet or JSON Lines file in the input columns listed below, or '-' for standard input")
     score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
     score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    score.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
+    score.add_argument(
+        "--as-of", type=past_date,
+        help="read reference data as of this date (YYYY-MM-DD, not after today) for every row (default: each row's signed date)",
+    )
     score.add_argument(
         "--fail-on", choices=BANDS,
         help=f"exit 1 when any contract reaches this band or above, is blocked by a gate, or (--fail-on {WARN_FAILS_FROM} or lower) is warned",
@@ -82,12 +97,21 @@ def add(commands: Any) -> None:
     score.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")
     score.add_argument("--calibration", metavar="FILE", help="add a probability column from this artefact (vendorrisk calibrate)")
     score.add_argument("--strict", action="store_true", help="with --calibration: an artefact fitted with another rule pack is an error, not a warning")
+    score.add_argument(
+        "--strict-columns", action="store_true",
+        help="refuse an input column that is neither canonical nor mapped (default: pass it through with a warning)",
+    )
     score.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     score.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     output = None if args.output in (None, STDIO) else Path(args.output)
+    if output is not None and args.output_format is None and output.suffix and output.suffix.lower() not in SUFFIXES:
+        raise InputError(
+            f"{output}: unknown output extension {output.suffix!r} (known: {', '.join(SUFFIXES)}); "
+            "give --output-format to write this name anyway"
+        )
     output_format = format_of(output, args.output_format)
     if output_format == "parquet" and output is None:
         raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
@@ -95,18 +119,24 @@ def run(args: argparse.Namespace) -> int:
         _check_writable(output)  # before scoring: a typo in -o should not cost the whole run
     calibration = _calibration(args)
     mapping = load_mapping(args.map, args.map_file)
-    batches = open_batches(args.input, format=args.format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
-        size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
-        progress = _Progress(size)
-    with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
-        write = sink.write if calibration is None else (lambda table: sink.write(calibration.add_to(table)))
-        try:
-            summary = score_stream(batches, write, args.rules, args.as_of, progress)  # loads the pack as reading starts
-        except MissingColumnsError as exc:
-            raise InputError(f"{exc}{_advice(exc.columns)}") from None
+    with tempfile.TemporaryDirectory(prefix="vendorrisk-") as folder:
+        source = _input_file(args.input, folder)
+        kind = format_of(None if args.input == STDIO else args.input, args.format)
+        batches = open_batches(source, format=kind, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping)
+        first = next(batches)  # every reader yields at least one batch, with the file's columns
+        _check_columns(args.input, first.schema.names, args.strict_columns)
+        batches = itertools.chain([first], batches)
+        del first  # not held for the whole run
+        progress = None
+        if not args.quiet and sys.stderr.isatty():
+            # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
+            progress = _Progress(source.stat().st_size if kind == "csv" else None)
+        with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
+            write = sink.write if calibration is None else (lambda table: sink.write(calibration.add_to(table)))
+            try:  # loads the pack as reading starts
+                summary = score_stream(batches, write, args.rules, args.as_of, progress)
+            except MissingColumnsError as exc:
+                raise InputError(f"{exc}{_advice(exc.columns)}") from None
     if progress is not None:
         progress.finish()
     if not args.quiet:
@@ -156,6 +186,33 @@ def _advice(columns: Sequence[str]) -> str:
     return f" (--delimiter {delimiter_name(mark)})" if mark else ""
 
 
+def _input_file(name: str, folder: str) -> Path:
+    """The input as a regular file: standard input (``-``) and pipes (``/dev/stdin``, a process
+    substitution) are first copied into ``folder``, since the readers read a file more than once."""
+    if name == STDIO:
+        return spool(sys.stdin.buffer, folder)
+    path = Path(name)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with path.open("rb") as stream:
+            return spool(stream, folder, "input" + path.suffix)
+    return path
+
+
+def _check_columns(name: str, names: list[str], strict: bool) -> None:
+    """Tell about input columns that are neither canonical nor mapped; refuse them with ``--strict-columns``."""
+    names = [column for column in names if column != PARSE_ERROR_COLUMN]
+    problem = unknown_columns_problem(names)
+    if problem is None or missing_required(names):  # then the input cannot be scored: that error says it all
+        return
+    if strict:
+        raise InputError(f"{name}: {problem} (--strict-columns)")
+    print(
+        f"vendorrisk: warning: {name}: {problem}; map a misspelt header with --map CANONICAL=HEADER, "
+        "or give --strict-columns to refuse unknown columns",
+        file=sys.stderr,
+    )
+
+
 def _check_writable(path: Path) -> None:
     """Refuse an output path that cannot be a file (the file itself is created on the first write)."""
     if path.is_dir():
@@ -197,6 +254,12 @@ def _summary(path: str, summary: Summary, pack: RulePack) -> None:
     if summary.invalid:
         detail = ", ".join(f"{column} {count}" for column, count in summary.problems.most_common())
         print(f"vendorrisk: {_count(summary.invalid, 'row')} invalid (problems by column: {detail}); see the error column", file=sys.stderr)
+    if summary.bad_bytes:
+        print(
+            f"vendorrisk: {_count(summary.bad_bytes, 'row')} had {NOT_UTF8} (not scored; see the error column): "
+            f"is the file in another encoding? give it with --encoding, e.g. latin-1",
+            file=sys.stderr,
+        )
 
 
 def _count(n: int, noun: str) -> str:

@@ -34,7 +34,6 @@ from vendorrisk.schema import (
     CountryCode,
     DataCategory,
     Hosting,
-    NonNegative,
     Operator,
     ServiceType,
     UnitFloat,
