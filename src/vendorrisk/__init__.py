@@ -5,6 +5,7 @@ from vendorrisk.errors import DependencyError, ExpressionError, InputError, Pack
 from vendorrisk.explain import Result
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import Contract, DataCategory, Hosting, Operator, ServiceType
+from vendorrisk.whatif import WhatIf, what_if
 
 __all__ = [
     "Contract",
@@ -19,9 +20,11 @@ __all__ = [
     "RulePack",
     "ServiceType",
     "VendorRiskError",
+    "WhatIf",
     "load_rules",
     "score",
     "score_table",
+    "what_if",
 ]
 
 __version__ = "0.1.0"
