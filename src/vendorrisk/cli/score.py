@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vendorrisk.batch import Summary, score_stream
+from vendorrisk.cli import _view
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
 from vendorrisk.errors import InputError
 from vendorrisk.io import BATCH_BYTES, FORMATS, format_of, open_batches, open_sink
@@ -29,7 +30,10 @@ def add(commands: Any) -> None:
     score.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
     score.add_argument("--fail-on", choices=BANDS, help="exit 1 when any contract reaches this band or above")
     score.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
-    score.add_argument("--output-format", choices=FORMATS, help="output format (default: from the -o extension, else csv)")
+    score.add_argument(
+        "--output-format", choices=(*FORMATS, _view.TABLE),
+        help="output format (default: from the -o extension; without -o a table on a terminal, else csv)",
+    )
     score.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
     score.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8; a BOM is skipped)")
     score.add_argument(
@@ -43,7 +47,8 @@ def add(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output = None if args.output in (None, STDIO) else Path(args.output)
-    output_format = format_of(output, args.output_format)
+    view = _table_view(args, output)
+    output_format = format_of(output, None if view else args.output_format)
     if output_format == "parquet" and output is None:
         raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
     if output is not None:
@@ -54,11 +59,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet and sys.stderr.isatty():
         # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
         size = Path(args.input).stat().st_size if format_of(args.input, args.format) == "csv" else None
-        progress = _Progress(size)
-    with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
-        summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
+        progress = _view.rich_progress(size) or _Progress(size)
+    if view is not None:
+        summary = score_stream(batches, view.write, args.rules, args.as_of, progress)
+    else:
+        with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
+            summary = score_stream(batches, sink.write, args.rules, args.as_of, progress)  # loads the pack as reading starts
     if progress is not None:
         progress.finish()
+    if view is not None:
+        sys.stdout.write(_view.render(view))
     if not args.quiet:
         _summary(args.input, summary, load_rules(args.rules))  # loaded once already: from the cache
     if summary.invalid:
@@ -67,6 +77,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"vendorrisk: --fail-on {args.fail_on}: at least one contract reached it", file=sys.stderr)
         return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _table_view(args: argparse.Namespace, output: Path | None) -> _view.Rows | None:
+    """The terminal table's sink when asked for (``--output-format table``) or when CSV would go to a terminal."""
+    if args.output_format == _view.TABLE:
+        if output is not None:
+            raise InputError(f"--output-format {_view.TABLE} is for the terminal; -o writes {', '.join(FORMATS)}")
+        return _view.Rows()
+    if args.output is None and args.output_format is None and sys.stdout.isatty():
+        return _view.Rows()
+    return None
 
 
 def _check_writable(path: Path) -> None:
