@@ -15,14 +15,14 @@ import sys
 from collections.abc import Sequence
 
 from vendorrisk import __version__
-from vendorrisk.cli import explain, score, sources
+from vendorrisk.cli import explain, report, score, sources
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INTERRUPTED, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, Parser
 from vendorrisk.errors import VendorRiskError
 
 __all__ = ["EXIT_FAIL_ON", "EXIT_INTERRUPTED", "EXIT_INVALID_ROWS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: The subcommands, in the order ``--help`` lists them.
-COMMANDS = (score, explain, sources)
+COMMANDS = (score, explain, report, sources)
 
 
 def build_parser() -> argparse.ArgumentParser:
