@@ -3,11 +3,13 @@
 from vendorrisk.api import score, score_table
 from vendorrisk.errors import DependencyError, ExpressionError, InputError, PackError, VendorRiskError
 from vendorrisk.explain import Result
+from vendorrisk.report.concentration import Concentration, concentration
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import Contract, DataCategory, Hosting, Operator, ServiceType
 from vendorrisk.whatif import WhatIf, what_if
 
 __all__ = [
+    "Concentration",
     "Contract",
     "DataCategory",
     "DependencyError",
@@ -21,6 +23,7 @@ __all__ = [
     "ServiceType",
     "VendorRiskError",
     "WhatIf",
+    "concentration",
     "load_rules",
     "score",
     "score_table",
