@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
@@ -357,7 +357,7 @@ def _marked(plans: list[Plan], baseline: Result) -> tuple[Plan, ...]:
     marked = []
     for index, plan in enumerate(plans):
         marks = {mark for mark, chosen in ((DOWN_A_BAND, down), (LOWERS_GATE, lowered)) if chosen == index}
-        marked.append(Plan(**{**plan.__dict__, "marks": frozenset(marks)}) if marks else plan)
+        marked.append(replace(plan, marks=frozenset(marks)) if marks else plan)
     return tuple(marked)
 
 
