@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import vendorrisk
 from vendorrisk import engine
 from vendorrisk.cli import EXIT_OK, EXIT_USAGE, main
 from vendorrisk.errors import InputError
-from vendorrisk.schema import BANDS, GATES
+from vendorrisk.schema import BANDS, FALSE_WORDS, FIELD_BY_NAME, GATES, TRUE_WORDS
 from vendorrisk.whatif import DOWN_A_BAND, LOWERS_GATE, what_if, what_ifs
+
+from strategies import contracts
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "contracts.csv"
@@ -174,3 +177,34 @@ def test_explain_cli_unknown_id_and_too_many(capsys: pytest.CaptureFixture[str])
     assert "no contract_id 'nope'" in capsys.readouterr().err
     assert main(["explain", str(EXAMPLES)]) == EXIT_USAGE
     assert "choose some with --id" in capsys.readouterr().err
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(contracts())
+def test_plans_of_any_contract(row: dict[str, Any]) -> None:
+    """For any valid contract: every kept plan lowers the score or the gate, plans are sorted best
+    first, no change moves an input up the schema's risk order, and the best plan is exactly what
+    the engine gives for the changed contract alone."""
+    plans = what_if(row)
+    base = plans.baseline
+    assert not base.error and base.score is not None
+    keys = [(GATES.index(p.gate), p.score, len(p.changes)) for p in plans]
+    assert keys == sorted(keys)
+    for plan in plans:
+        assert plan.score < base.score or GATES.index(plan.gate) < GATES.index(base.gate or "pass")
+        for change in plan.changes:
+            for name, (old, new) in change.columns.items():
+                order = FIELD_BY_NAME[name].risk_order
+                if order is not None and old is not None:
+                    ranked = [str(value).lower() for value in order]
+                    assert ranked.index(str(new).lower()) < ranked.index(_normal(old)), (name, old, new)
+    if len(plans):
+        changed = dict(row)
+        for change in plans[0].changes:
+            changed.update({name: new for name, (_, new) in change.columns.items()})
+        assert vendorrisk.score(changed).score == plans[0].score
+
+
+def _normal(cell: str) -> str:
+    text = cell.strip().lower()
+    return "true" if text in TRUE_WORDS else "false" if text in FALSE_WORDS else text

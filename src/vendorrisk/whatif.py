@@ -195,7 +195,8 @@ def what_ifs(contracts: Sequence[Contract | Mapping[str, Any]], rules: Rules = N
         if not isinstance(contract, (Mapping, Contract)):
             raise InputError(f"cannot plan for a {type(contract).__name__}: give a Contract or a mapping")
         cells = _row(contract)
-        rows.append({name: cells.get(name) for name in CANONICAL_COLUMNS})
+        # An empty cell is unknown, as in a file: plans then say "unknown -> value".
+        rows.append({name: _known(cells.get(name)) for name in CANONICAL_COLUMNS})
     plans_per_row = [_candidate_plans(row, pack) for row in rows]
     batch: list[dict[str, str | None]] = []
     starts: list[int] = []
@@ -236,6 +237,10 @@ def what_ifs(contracts: Sequence[Contract | Mapping[str, Any]], rules: Rules = N
         better = [p for p in kept if p.score < baseline.score or GATES.index(p.gate) < base_gate]
         results.append(WhatIf(baseline, _marked(_undominated(better), baseline), len(plans)))
     return results
+
+
+def _known(cell: Any) -> str | None:
+    return None if cell is None or not str(cell).strip() else str(cell)
 
 
 def _candidate_plans(row: Mapping[str, str | None], pack: RulePack) -> list[tuple[Mitigation, ...]]:
