@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 import vendorrisk
 from vendorrisk import engine
-from vendorrisk.cli import EXIT_OK, EXIT_USAGE, main
+from vendorrisk.cli import EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, main
 from vendorrisk.errors import InputError
 from vendorrisk.schema import BANDS, FALSE_WORDS, FIELD_BY_NAME, GATES, TRUE_WORDS
 from vendorrisk.whatif import DOWN_A_BAND, LOWERS_GATE, what_if, what_ifs
@@ -208,3 +208,12 @@ def test_plans_of_any_contract(row: dict[str, Any]) -> None:
 def _normal(cell: str) -> str:
     text = cell.strip().lower()
     return "true" if text in TRUE_WORDS else "false" if text in FALSE_WORDS else text
+
+
+def test_explain_cli_explains_every_contract_of_a_small_file_and_reports_invalid_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "few.csv"
+    path.write_text("contract_id,buyer_country,vendor_name,hosting\na,PG,Huawei,\nb,PG,Huawei,moon\n", encoding="utf-8")
+    assert main(["explain", str(path), "--what-if"]) == EXIT_INVALID_ROWS
+    out = capsys.readouterr().out
+    assert "Contract a: exposure" in out and "What-if for a" in out
+    assert "Contract b: not scored: hosting: 'moon'" in out and "What-if for b" not in out
