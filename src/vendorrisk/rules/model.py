@@ -7,7 +7,7 @@ use the parameters.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -287,19 +287,6 @@ class Rule(_Model):
 
 
 #: Contract columns a mitigation may change (identity, dates, value and citation are facts, not terms).
-MITIGABLE: Final = (
-    "vendor_name",
-    "vendor_country",
-    "vendor_parent_country",
-    "data_categories",
-    "records",
-    "hosting",
-    "operator",
-    "vendor_remote_access",
-    "customer_held_keys",
-    "audit_rights",
-    "financing_country",
-)
 MitigableField = Literal[
     "vendor_name",
     "vendor_country",
@@ -313,6 +300,7 @@ MitigableField = Literal[
     "audit_rights",
     "financing_country",
 ]
+MITIGABLE: Final = get_args(MitigableField)
 MAX_CHANGES_LIMIT: Final = 5
 
 
