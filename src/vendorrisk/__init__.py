@@ -12,11 +12,14 @@ from vendorrisk.errors import (
     VendorRiskError,
 )
 from vendorrisk.explain import Result
+from vendorrisk.report.concentration import Concentration, concentration
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import Contract, DataCategory, Hosting, Operator, ServiceType
+from vendorrisk.whatif import WhatIf, what_if
 
 __all__ = [
     "CalibrationError",
+    "Concentration",
     "Contract",
     "DataCategory",
     "DependencyError",
@@ -31,9 +34,12 @@ __all__ = [
     "ServiceType",
     "UnknownColumnWarning",
     "VendorRiskError",
+    "WhatIf",
+    "concentration",
     "load_rules",
     "score",
     "score_table",
+    "what_if",
 ]
 
 __version__ = "0.1.0"

@@ -16,14 +16,14 @@ import sys
 from collections.abc import Sequence
 
 from vendorrisk import __version__
-from vendorrisk.cli import calibrate, diff, lint, score, sources, test
+from vendorrisk.cli import calibrate, diff, explain, lint, report, score, sources, test
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INTERRUPTED, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, Parser
 from vendorrisk.errors import VendorRiskError
 
 __all__ = ["EXIT_FAIL_ON", "EXIT_INTERRUPTED", "EXIT_INVALID_ROWS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: The subcommands, in the order ``--help`` lists them.
-COMMANDS = (score, calibrate, test, lint, diff, sources)
+COMMANDS = (score, explain, report, calibrate, test, lint, diff, sources)
 
 
 def build_parser() -> argparse.ArgumentParser:

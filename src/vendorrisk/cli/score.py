@@ -8,6 +8,7 @@ contract at any band, a warned one from :data:`WARN_FAILS_FROM` down); 2 usage, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from typing import Any, Final
 
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.calibration import Calibration, load_calibration
+from vendorrisk.cli import _view
 from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, STDIO, past_date
 from vendorrisk.errors import InputError, MissingColumnsError
 from vendorrisk.io import BATCH_BYTES, FORMATS, NOT_UTF8, SUFFIXES, format_of, open_batches, open_sink, spool
@@ -87,7 +89,10 @@ def add(commands: Any) -> None:
         help=f"exit 1 when any contract reaches this band or above, is blocked by a gate, or (--fail-on {WARN_FAILS_FROM} or lower) is warned",
     )
     score.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
-    score.add_argument("--output-format", choices=FORMATS, help="output format (default: from the -o extension, else csv)")
+    score.add_argument(
+        "--output-format", choices=(*FORMATS, _view.TABLE),
+        help="output format (default: from the -o extension; without -o a table on a terminal, else csv)",
+    )
     score.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
     score.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8; a BOM is skipped)")
     score.add_argument(
@@ -107,12 +112,13 @@ def add(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output = None if args.output in (None, STDIO) else Path(args.output)
+    view = _table_view(args, output)
     if output is not None and args.output_format is None and output.suffix and output.suffix.lower() not in SUFFIXES:
         raise InputError(
             f"{output}: unknown output extension {output.suffix!r} (known: {', '.join(SUFFIXES)}); "
             "give --output-format to write this name anyway"
         )
-    output_format = format_of(output, args.output_format)
+    output_format = format_of(output, None if view else args.output_format)
     if output_format == "parquet" and output is None:
         raise InputError("Parquet cannot be written to stdout; give -o FILE.parquet")
     if output is not None:
@@ -130,15 +136,24 @@ def run(args: argparse.Namespace) -> int:
         progress = None
         if not args.quiet and sys.stderr.isatty():
             # Each CSV batch is one read block, which gives an ETA; other formats show the rate only.
-            progress = _Progress(source.stat().st_size if kind == "csv" else None)
-        with open_sink(output or sys.stdout.buffer, format=output_format) as sink:
-            write = sink.write if calibration is None else (lambda table: sink.write(calibration.add_to(table)))
+            size = source.stat().st_size if kind == "csv" else None
+            progress = _view.rich_progress(size) or _Progress(size)
+        with contextlib.ExitStack() as stack:
+            if view is not None:  # the terminal table
+                sink = view.write
+            else:
+                opened = open_sink(output or sys.stdout.buffer, format=output_format)
+                stack.enter_context(opened)
+                sink = opened.write
+            write = sink if calibration is None else (lambda table: sink(calibration.add_to(table)))
             try:  # loads the pack as reading starts
                 summary = score_stream(batches, write, args.rules, args.as_of, progress)
             except MissingColumnsError as exc:
                 raise InputError(f"{exc}{_advice(exc.columns)}") from None
     if progress is not None:
         progress.finish()
+    if view is not None:
+        sys.stdout.write(_view.render(view))
     if not args.quiet:
         _summary(args.input, summary, load_rules(args.rules))  # loaded once already: from the cache
     if summary.invalid:
@@ -211,6 +226,17 @@ def _check_columns(name: str, names: list[str], strict: bool) -> None:
         "or give --strict-columns to refuse unknown columns",
         file=sys.stderr,
     )
+
+
+def _table_view(args: argparse.Namespace, output: Path | None) -> _view.Rows | None:
+    """The terminal table's sink when asked for (``--output-format table``) or when CSV would go to a terminal."""
+    if args.output_format == _view.TABLE:
+        if output is not None:
+            raise InputError(f"--output-format {_view.TABLE} is for the terminal; -o writes {', '.join(FORMATS)}")
+        return _view.Rows()
+    if args.output is None and args.output_format is None and sys.stdout.isatty():
+        return _view.Rows()
+    return None
 
 
 def _check_writable(path: Path) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from typing import Annotated, Any, Final, Literal, Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from vendorrisk.reference import (
     COUNTED_KINDS,
@@ -31,6 +31,7 @@ from vendorrisk.schema import (
     CANONICAL_COLUMNS,
     FIELD_BY_NAME,
     GATES,
+    Contract,
     CountryCode,
     DataCategory,
     Hosting,
@@ -48,6 +49,7 @@ KEYED_LISTS: Final = {
     "incidents": ("id", "incident id"),
     "restrictions": ("id", "restriction id"),
     "tests": ("name", "test name"),
+    "changes": ("id", "mitigation id"),  # mitigations.changes: an extending pack replaces or adds by id
 }
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,79}$")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -462,6 +464,75 @@ class PackTest(_Model):
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ValueError(f"{key!r} is not a canonical column{hint}")
         return contract
+#: Contract columns a mitigation may change (identity, dates, value and citation are facts, not terms).
+MitigableField = Literal[
+    "vendor_name",
+    "vendor_country",
+    "vendor_parent_country",
+    "data_categories",
+    "records",
+    "hosting",
+    "operator",
+    "vendor_remote_access",
+    "customer_held_keys",
+    "audit_rights",
+    "financing_country",
+]
+MITIGABLE: Final = get_args(MitigableField)
+MAX_CHANGES_LIMIT: Final = 5
+
+
+class Mitigation(_Model):
+    """One change to a contract's terms that a buyer can ask for (see docs/rule-packs.md, "Mitigations").
+
+    ``set`` gives columns a value, ``copy`` gives them another column's value (a domestic vendor:
+    ``vendor_country`` from ``buyer_country``), ``remove`` drops data categories and ``scale``
+    multiplies ``records`` by a factor below 1. Each value is checked against the contract schema.
+    """
+
+    id: RuleId
+    summary: Annotated[str, Field(min_length=1)]
+    rationale: str = ""
+    references: list[str] = []
+    set: dict[MitigableField, str | bool | int | list[str]] = {}
+    copy_from: dict[MitigableField, Literal["buyer_country"]] = Field(default={}, alias="copy")
+    remove: dict[Literal["data_categories"], Annotated[list[DataCategory], Field(min_length=1)]] = {}
+    scale: dict[Literal["records"], Annotated[float, Field(gt=0.0, lt=1.0)]] = {}
+
+    @model_validator(mode="after")
+    def _checked(self) -> Self:
+        fields = [*self.set, *self.copy_from, *self.remove, *self.scale]
+        if not fields:
+            raise ValueError("a mitigation needs at least one of set, copy, remove, scale")
+        twice = sorted({name for name in fields if fields.count(name) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]} is changed twice in one mitigation")
+        for name, value in self.set.items():
+            if value == "" and FIELD_BY_NAME[name].kind == "text":
+                continue  # "" makes a text column unknown (e.g. no named vendor)
+            try:
+                Contract.model_validate({"contract_id": "x", "buyer_country": "FR", name: value})
+            except ValidationError as exc:
+                problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise ValueError(f"set.{name} = {value!r}: {problem}") from None
+        return self
+
+
+class Mitigations(_Model):
+    """The changes :func:`vendorrisk.what_if` may combine, at most ``max_changes`` to a plan."""
+
+    max_changes: Annotated[int, Field(ge=1, le=MAX_CHANGES_LIMIT)] = 3
+    changes: list[Mitigation] = []
+
+    @field_validator("changes")
+    @classmethod
+    def _unique(cls, changes: list[Mitigation]) -> list[Mitigation]:
+        seen: set[str] = set()
+        for change in changes:
+            if change.id in seen:
+                raise ValueError(f"duplicate mitigation id {change.id!r}")
+            seen.add(change.id)
+        return changes
 
 
 class Pack(_Model):
@@ -475,6 +546,7 @@ class Pack(_Model):
     vector: VectorLevels = VectorLevels()
     gates: Gates = Gates()
     rules: list[Rule] = []
+    mitigations: Mitigations = Mitigations()
     jurisdictions_meta: TableMeta
     jurisdictions: list[Jurisdiction]
     vendors_meta: TableMeta
