@@ -42,3 +42,27 @@ def past_date(text: str) -> dt.date:
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("as_of ")) from None
     return parsed
+
+
+def add_pack_options(parser: argparse.ArgumentParser) -> None:
+    """``--rules`` and ``--as-of``, worded alike for every subcommand that scores."""
+    parser.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
+    parser.add_argument(
+        "--as-of", type=past_date,
+        help="read reference data as of this date (YYYY-MM-DD, not after today) for every row (default: each row's signed date)",
+    )
+
+
+def add_reading_options(parser: argparse.ArgumentParser, format_flag: str = "--format") -> None:
+    """How a contracts file is read: its format (``format_flag``: ``--input-format`` where
+    ``--format`` names the output), delimiter, encoding and column mapping; as ``score`` reads it."""
+    from vendorrisk.io import FORMATS  # the readers' formats (the CLI alone imports both)
+
+    parser.add_argument(format_flag, dest="format", choices=FORMATS, help="input format (default: from the extension, else csv)")
+    parser.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
+    parser.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8; a BOM is skipped)")
+    parser.add_argument(
+        "--map", action="append", default=[], metavar="CANONICAL=HEADER",
+        help="read the canonical column CANONICAL from the file's column HEADER (repeatable)",
+    )
+    parser.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")

@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from vendorrisk.calibration import METHODS, fit_calibration, reliability_plot
 from vendorrisk.calibration._artefact import Calibration, ModelMetrics
-from vendorrisk.cli._base import EXIT_INVALID_ROWS, EXIT_OK, date
+from vendorrisk.cli._base import EXIT_INVALID_ROWS, EXIT_OK, add_pack_options, add_reading_options
 from vendorrisk.errors import DependencyError, InputError
-from vendorrisk.io import FORMATS, open_batches
+from vendorrisk.io import open_batches
 from vendorrisk.mapping import load_mapping
 
 #: Row numbers shown per exclusion reason (the rest are counted).
@@ -37,15 +37,10 @@ def add(commands: Any) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="write the calibration artefact here (JSON)")
     parser.add_argument("--method", choices=METHODS, default="isotonic", help="isotonic on the score (default), or logistic on the score and factors with non-negative coefficients")
     parser.add_argument("--plot", metavar="FILE", help="write the reliability diagram here (PNG, SVG or PDF; needs vendorrisk[plot])")
-    parser.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    parser.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
+    add_pack_options(parser)
+    add_reading_options(parser)
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for the out-of-fold metrics (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the folds and the bootstrap (default 0)")
-    parser.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
-    parser.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
-    parser.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8)")
-    parser.add_argument("--map", action="append", default=[], metavar="CANONICAL=HEADER", help="read the canonical column CANONICAL from the file's column HEADER (repeatable)")
-    parser.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and warnings")
     parser.set_defaults(run=run)
 

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any, Final
 
-from vendorrisk.cli._base import EXIT_OK, date
+from vendorrisk.cli._base import EXIT_OK, past_date
 from vendorrisk.io import FORMATS as INPUT_FORMATS
 from vendorrisk.io import open_batches
 from vendorrisk.policy.diff import CHANGE_COLUMNS, THRESHOLD, TOP, PackDiff, diff_packs
@@ -25,7 +25,7 @@ def add(commands: Any) -> None:
     parser.add_argument("input", help="CSV, Parquet or JSON Lines file of contracts")
     parser.add_argument("--rules", required=True, metavar="NEW", help="the new rule pack (folder or file)")
     parser.add_argument("--against", metavar="OLD", help="the pack to compare with (default: the shipped default pack)")
-    parser.add_argument("--as-of", type=date, help="read reference data as of this date for every row")
+    parser.add_argument("--as-of", type=past_date, help="read reference data as of this date for every row")
     parser.add_argument("--threshold", type=float, default=THRESHOLD, metavar="POINTS",
                         help=f"a score moving more than this counts as changed (default {THRESHOLD:g})")
     parser.add_argument("--top", type=int, default=TOP, metavar="N", help=f"contracts listed as top movers (default {TOP})")

@@ -9,10 +9,10 @@ from typing import Any, Final
 import pyarrow as pa
 
 from vendorrisk.api import score
-from vendorrisk.cli._base import EXIT_INVALID_ROWS, EXIT_OK, date
+from vendorrisk.cli._base import EXIT_INVALID_ROWS, EXIT_OK, add_pack_options, add_reading_options
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result
-from vendorrisk.io import FORMATS, open_batches
+from vendorrisk.io import open_batches
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import load_rules
 from vendorrisk.schema import PARSE_ERROR_COLUMN
@@ -33,13 +33,8 @@ def add(commands: Any) -> None:
     parser.add_argument("--what-if", action="store_true", help="also list mitigation plans, best first (see docs/cli.md)")
     parser.add_argument("--all-plans", action="store_true", help="with --what-if, list every plan (default: the best 10 and the marked ones)")
     parser.add_argument("--format", choices=OUTPUT_FORMATS, default="text", dest="output_format", help="text (default) or json")
-    parser.add_argument("--input-format", choices=FORMATS, help="input format (default: from the extension, else csv)")
-    parser.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    parser.add_argument("--as-of", type=date, help="read reference data as of this date (default: each row's signed date)")
-    parser.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
-    parser.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8)")
-    parser.add_argument("--map", action="append", default=[], metavar="CANONICAL=HEADER", help="as for score (repeatable)")
-    parser.add_argument("--map-file", metavar="FILE", help="as for score")
+    add_pack_options(parser)
+    add_reading_options(parser, "--input-format")
     parser.set_defaults(run=run)
 
 
@@ -71,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 def _chosen(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The rows of the chosen contracts, in file order (each id's every row)."""
     mapping = load_mapping(args.map, args.map_file)
-    batches = list(open_batches(args.input, format=args.input_format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping))
+    batches = list(open_batches(args.input, format=args.format, delimiter=args.delimiter, encoding=args.encoding, mapping=mapping))
     rows: list[dict[str, Any]] = pa.Table.from_batches(batches).to_pylist() if batches else []
     if not args.ids:
         if len(rows) > ALL_WHEN_AT_MOST:

@@ -11,9 +11,9 @@ from typing import Any
 import pyarrow as pa
 
 from vendorrisk.batch import score_stream
-from vendorrisk.cli._base import EXIT_INVALID_ROWS, EXIT_OK, STDIO, date
+from vendorrisk.cli._base import EXIT_INVALID_ROWS, EXIT_OK, STDIO, add_pack_options, add_reading_options
 from vendorrisk.errors import InputError
-from vendorrisk.io import FORMATS, open_batches
+from vendorrisk.io import open_batches
 from vendorrisk.mapping import load_mapping
 from vendorrisk.rules.loader import load_rules
 
@@ -24,13 +24,8 @@ def add(commands: Any) -> None:
     parser.add_argument("-o", "--output", required=True, help="the HTML file to write ('-': stdout)")
     parser.add_argument("--title", default="vendorrisk portfolio report", help="the report's heading")
     parser.add_argument("--top", type=int, default=20, help="contracts listed with reasons and best mitigation (default 20)")
-    parser.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    parser.add_argument("--as-of", type=date, help="read reference data as of this date for every row (default: each row's signed date)")
-    parser.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
-    parser.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
-    parser.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8)")
-    parser.add_argument("--map", action="append", default=[], metavar="CANONICAL=HEADER", help="as for score (repeatable)")
-    parser.add_argument("--map-file", metavar="FILE", help="as for score")
+    add_pack_options(parser)
+    add_reading_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     parser.set_defaults(run=run)
 

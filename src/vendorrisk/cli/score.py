@@ -22,7 +22,7 @@ from typing import Any, Final
 from vendorrisk.batch import Summary, score_stream
 from vendorrisk.calibration import Calibration, load_calibration
 from vendorrisk.cli import _view
-from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, STDIO, past_date
+from vendorrisk.cli._base import EXIT_FAIL_ON, EXIT_INVALID_ROWS, EXIT_OK, EXIT_USAGE, STDIO, add_pack_options, add_reading_options
 from vendorrisk.errors import InputError, MissingColumnsError
 from vendorrisk.io import BATCH_BYTES, FORMATS, NOT_UTF8, SUFFIXES, format_of, open_batches, open_sink, spool
 from vendorrisk.mapping import load_mapping
@@ -79,27 +79,16 @@ def add(commands: Any) -> None:
     )
     score.add_argument("input", help="CSV, Parquet or JSON Lines file in the input columns listed below, or '-' for standard input")
     score.add_argument("-o", "--output", help="write the scores here (default, or '-': CSV on stdout)")
-    score.add_argument("--rules", help="rule pack folder or file (default: the shipped default pack)")
-    score.add_argument(
-        "--as-of", type=past_date,
-        help="read reference data as of this date (YYYY-MM-DD, not after today) for every row (default: each row's signed date)",
-    )
+    add_pack_options(score)
     score.add_argument(
         "--fail-on", choices=BANDS,
         help=f"exit 1 when any contract reaches this band or above, is blocked by a gate, or (--fail-on {WARN_FAILS_FROM} or lower) is warned",
     )
-    score.add_argument("--format", choices=FORMATS, help="input format (default: from the extension, else csv)")
+    add_reading_options(score)
     score.add_argument(
         "--output-format", choices=(*FORMATS, _view.TABLE),
         help="output format (default: from the -o extension; without -o a table on a terminal, else csv)",
     )
-    score.add_argument("--delimiter", help="CSV delimiter (default ',', or tab for .tsv)")
-    score.add_argument("--encoding", default="utf-8", help="input encoding of CSV or JSON Lines (default utf-8; a BOM is skipped)")
-    score.add_argument(
-        "--map", action="append", default=[], metavar="CANONICAL=HEADER",
-        help="read the canonical column CANONICAL from the file's column HEADER (repeatable)",
-    )
-    score.add_argument("--map-file", metavar="FILE", help="TOML file with a [columns] table of canonical = \"header\"")
     score.add_argument("--calibration", metavar="FILE", help="add a probability column from this artefact (vendorrisk calibrate)")
     score.add_argument("--strict", action="store_true", help="with --calibration: an artefact fitted with another rule pack is an error, not a warning")
     score.add_argument(
