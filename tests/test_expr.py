@@ -290,6 +290,32 @@ def test_a_program_of_many_conditions_gives_what_each_gives_alone() -> None:
     assert together.width == 2 + 15  # true, false and the 15 distinct tests in their positive form
 
 
+def test_a_batch_mixing_known_and_unknown_inputs_gives_each_row_what_it_gives_alone() -> None:
+    """Only contracts with an unknown input are decided on two planes (sure, possible); the others
+    on one. A batch of both gives every row exactly what that row gives in a batch of its own."""
+    rng = np.random.default_rng(3)
+    n = 64
+    columns = {
+        "service_type": rng.choice([code("service_type", "software"), code("service_type", "network"), UNKNOWN], n).astype(np.int8),
+        "legal_reach": rng.choice([0.0, 0.5, 0.95], n),
+        "value_usd": rng.choice([0.0, 2e6, np.nan], n),
+        "population_share": rng.choice([0.01, 0.5, np.nan], n),
+        "data_categories": rng.choice([bits(("health",))[0], bits(("tax",))[0]], n).astype(np.uint16),
+    }
+    texts = [
+        "population_share >= 0.25 or value_usd > 1e6",
+        "not (service_type == 'software' or population_share < 0.1) and legal_reach > 0",
+        "'health' in data_categories and (value_usd > 1e6 or legal_reach >= 0.5)",
+        "legal_reach > 0",
+    ]
+    conditions = program([compile_condition(text, FIELDS) for text in texts])
+    sure, possible = conditions.truth(columns, n)
+    for row in range(n):
+        alone = conditions.truth({name: values[row : row + 1] for name, values in columns.items()}, 1)
+        assert (sure[:, row].tolist(), possible[:, row].tolist()) == (alone[0][:, 0].tolist(), alone[1][:, 0].tolist()), row
+    assert (sure != possible).any()  # some rows were uncertain, so both paths ran
+
+
 @pytest.mark.parametrize(
     ("field", "known", "other"),
     [("service_type", "software", "network"),

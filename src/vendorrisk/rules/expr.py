@@ -528,7 +528,7 @@ class Program:
         self.roots = np.array([row_of(top) for top in tops], dtype=np.intp)
 
     def truth(self, env: Env, n: int) -> tuple[Mask, Mask]:
-        table = np.empty((self.planes, self.size, n), dtype=bool)
+        table = np.empty((1, self.size, n), dtype=bool)  # the second plane, if any, only where needed
         result = table[0]
         unknown = np.zeros((self.width, n), dtype=bool) if self.planes == 2 else None
         result[_TRUE] = True
@@ -546,16 +546,37 @@ class Program:
             if unknown_inputs is not None:
                 assert unknown is not None
                 unknown[at] = unknown_inputs
+        if unknown is None:
+            sure = self._decide(table)
+            return sure, sure
+        # Only contracts with an unknown input need the second plane: the rest are decided on
+        # one plane (there sure = possible), the few others on two, and scattered back.
+        uncertain = np.flatnonzero(unknown.any(axis=0))
+        sure = self._decide(table[:1])
+        possible = sure.copy()
+        if len(uncertain):
+            width = self.width
+            part = np.empty((2, self.size, len(uncertain)), dtype=bool)
+            tests, part_unknown = result[:width, uncertain], unknown[:, uncertain]
+            # possible where it holds or an input is unknown; sure where it holds and they are known
+            np.logical_or(tests, part_unknown, out=part[1, :width])
+            np.logical_and(tests, ~part_unknown, out=part[0, :width])
+            decided = self._decide(part)
+            sure[:, uncertain] = decided[0]
+            possible[:, uncertain] = decided[1]
+        return sure, possible
+
+    def _decide(self, table: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """The roots' rows of ``table`` ``(planes, size, n)`` whose test rows are filled: the
+        negations and the and/or levels computed in place; ``(planes, n_conditions, n)``, or
+        ``(n_conditions, n)`` for one plane."""
         width = self.width
-        if unknown is not None:  # possible where it holds or an input is unknown; sure where it holds and they are known
-            np.logical_or(result[:width], unknown, out=table[1, :width])
-            np.logical_and(result[:width], ~unknown, out=result[:width])
         np.invert(table[::-1, :width], out=table[:, width : 2 * width])  # not: swaps sure and possible
         for rows, index, any_of in self.levels:
             gathered = table[:, index]  # (planes, nodes, operands, n)
             (gathered.any if any_of else gathered.all)(axis=2, out=table[:, rows])
         chosen = table[:, self.roots]
-        return (chosen[0], chosen[1]) if self.planes == 2 else (chosen[0], chosen[0])
+        return chosen[0] if table.shape[0] == 1 else chosen
 
 
 @dataclass(frozen=True, slots=True)
