@@ -10,7 +10,7 @@ The whole model, for one contract or millions, is numpy arithmetic on ``(n_contr
     A = max(w_service * w_operator * w_hosting * w_remote * w_keys * w_audit, P)   access path
         (w_keys with customer-held keys: max(keys.true, in_clear[service], in_clear[operator]);
          P = privileged[remote][service], the vendor's privileged remote path)
-    H = 1 - exp(-sum_i g(grade_i) * 0.5 ** (age_i / half_life))     incidents
+    H = 1 - exp(-sum_i g(grade_i) * k(kind_i) * 0.5 ** (age_i / half_life))     incidents
     G = 1 - max(FH total, 0) / 100   (or the status weight)            governance
     L = soft(A * (C * (1 + g_G * G) + g_H * H), k_L, 1)              likelihood
     base = 100 * I * L

@@ -41,7 +41,7 @@ def add(commands: Any) -> None:
     add_reading_options(parser)
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for the out-of-fold metrics (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the folds and the bootstrap (default 0)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and warnings")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no metrics table: only errors, warnings and the rows not used")
     parser.set_defaults(run=run)
 
 

@@ -25,12 +25,12 @@ OUTPUT_FORMATS: Final = ("text", "json")
 
 def add(commands: Any) -> None:
     parser = commands.add_parser("explain", help="explain chosen contracts of a file, with --what-if their mitigation plans")
-    parser.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
+    parser.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (as for score; vendorrisk score --help lists them)")
     parser.add_argument(
         "--id", action="append", default=[], metavar="ID", dest="ids",
         help=f"explain this contract_id (repeatable; default: every contract of a file of at most {ALL_WHEN_AT_MOST})",
     )
-    parser.add_argument("--what-if", action="store_true", help="also list mitigation plans, best first (see docs/cli.md)")
+    parser.add_argument("--what-if", action="store_true", help="also list mitigation plans from the pack's [mitigations], best first, with the smallest plan down a band and the one that lowers the gate marked")
     parser.add_argument("--all-plans", action="store_true", help="with --what-if, list every plan (default: the best 10 and the marked ones)")
     parser.add_argument("--format", choices=OUTPUT_FORMATS, default="text", dest="output_format", help="text (default) or json")
     add_pack_options(parser)

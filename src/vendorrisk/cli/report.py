@@ -20,7 +20,7 @@ from vendorrisk.rules.loader import load_rules
 
 def add(commands: Any) -> None:
     parser = commands.add_parser("report", help="write a self-contained HTML report of a file of contracts")
-    parser.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (see docs/cli.md)")
+    parser.add_argument("input", help="CSV, Parquet or JSON Lines file in the canonical columns (as for score; vendorrisk score --help lists them)")
     parser.add_argument("-o", "--output", required=True, help="the HTML file to write ('-': stdout)")
     parser.add_argument("--title", default="vendorrisk portfolio report", help="the report's heading")
     parser.add_argument("--top", type=int, default=20, help="contracts listed with reasons and best mitigation (default 20)")
