@@ -25,10 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vendorrisk.engine import Rules, pack_of
-from vendorrisk.engine import run as engine_run
 from vendorrisk.errors import InputError
-from vendorrisk.reference import COUNTRY_CODES, NO_LINK_CODE
-from vendorrisk.schema import CANONICAL_COLUMNS, country_names
+from vendorrisk.schema import country_names
 
 __all__ = ["HHI_MAX", "NO_FOREIGN_STATE", "Concentration", "StateExposure", "VendorExposure", "concentration"]
 
@@ -36,7 +34,7 @@ HHI_MAX: Final = 10_000.0
 #: The label of contracts that no foreign state reaches.
 NO_FOREIGN_STATE: Final = "none"
 UNKNOWN_VENDOR: Final = "(vendor not named)"
-_NEEDED: Final = ("contract_id", "buyer_country", "score")
+_NEEDED: Final = ("contract_id", "buyer_country", "score", "reach_state", "matched_vendor")
 
 
 @dataclass(frozen=True)
@@ -115,9 +113,9 @@ def concentration(results: pa.Table, rules: Rules = None) -> Concentration:
     Parameters
     ----------
     results : the scored table: the input columns and the output columns.
-    rules : the pack the results were scored with (default: the default pack). The reaching state
-        of each contract is resolved with it, as of each row's ``as_of``; a table scored with
-        another pack (its ``fingerprint`` column) is refused.
+    rules : the pack the results were scored with (default: the default pack): a table scored
+        with another pack (its ``fingerprint`` column) is refused. The reaching state and vendor
+        are the engine's own (``reach_state``, ``matched_vendor``): nothing is scored again.
 
     Examples
     --------
@@ -131,7 +129,8 @@ def concentration(results: pa.Table, rules: Rules = None) -> Concentration:
         raise InputError(f"concentration needs the pyarrow.Table that score_table returns, not a {type(results).__name__}")
     missing = [name for name in _NEEDED if name not in results.column_names]
     if missing:
-        raise InputError(f"concentration needs scored results; the table has no {', '.join(missing)} column")
+        nor = f" (nor {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        raise InputError(f"concentration needs scored results; the table has no {missing[0]} column{nor}")
     pack = pack_of(rules)
     if "fingerprint" in results.column_names and results.num_rows:
         used = set(pc.unique(results.column("fingerprint").drop_null()).to_pylist())
@@ -139,7 +138,7 @@ def concentration(results: pa.Table, rules: Rules = None) -> Concentration:
             raise InputError(
                 f"the results were scored with pack {sorted(used)[0]}, not {pack.fingerprint}: pass that pack as rules"
             )
-    state, vendor = _reach(results, pack)
+    state, vendor = _reach(results)
     score = results.column("score").to_numpy(zero_copy_only=False).astype(float)
     valid = ~np.isnan(score)
     if "error" in results.column_names:
@@ -161,20 +160,16 @@ def concentration(results: pa.Table, rules: Rules = None) -> Concentration:
     )
 
 
-def _reach(results: pa.Table, pack: Any) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Per row, the reaching state's code (or :data:`NO_FOREIGN_STATE`) and the vendor's label, from
-    the engine's legal-reach link (one run over the canonical columns, as of each row's ``as_of``)."""
-    columns = {name: results.column(name).cast(pa.string()) for name in CANONICAL_COLUMNS if name in results.column_names}
-    if "as_of" in results.column_names:  # the date the results were scored as of, whatever gave it
-        columns["signed"] = pc.strftime(results.column("as_of").cast(pa.timestamp("s")), format="%Y-%m-%d")
-    run = engine_run(pa.table(columns), pack, None)
-    links, link = run.features.links, run.scored.factors.reach_link
+def _reach(results: pa.Table) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Per row, the reaching state's code (or :data:`NO_FOREIGN_STATE`) and the vendor's label, read
+    from the output columns the engine wrote: ``reach_state`` (``CN (parent)``; ``unknown (seat)``
+    and empty count as no known foreign state) and ``matched_vendor``, else the vendor's name."""
     n = results.num_rows
-    codes = links[np.maximum(link, 0), np.arange(n)] if n else np.zeros(0, dtype=np.int16)
-    labels = np.array([*COUNTRY_CODES, NO_FOREIGN_STATE, NO_FOREIGN_STATE], dtype=object)
-    state = np.where((link >= 0) & (run.scored.factors.legal_reach > 0), labels[np.where(codes < 0, NO_LINK_CODE, codes)], NO_FOREIGN_STATE)
-    registry = np.array([v.name for v in pack.model.vendors] + [""], dtype=object)
-    named = registry[run.features.vendor]  # -1 -> "" (the last entry)
+    reach = pc.fill_null(results.column("reach_state").cast(pa.string()), "")
+    code = pc.utf8_slice_codeunits(reach, 0, 2).to_numpy(zero_copy_only=False)
+    known = pc.match_substring_regex(reach, r"^[A-Z]{2} \(").to_numpy(zero_copy_only=False)
+    state = np.where(known, code, NO_FOREIGN_STATE)
+    named = pc.fill_null(results.column("matched_vendor").cast(pa.string()), "").to_numpy(zero_copy_only=False)
     given = pc.fill_null(_text(results, "vendor_name", n), "").to_numpy(zero_copy_only=False)
     vendor = np.where(named != "", named, np.where(given == "", UNKNOWN_VENDOR, given))
     return state, vendor
