@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,16 +13,29 @@ import pyarrow as pa
 
 from vendorrisk.batch import score_stream
 from vendorrisk.calibration import Calibration, calibration_of
-from vendorrisk.engine import Rules, Run, as_of_date, pack_of, scored_table
+from vendorrisk.engine import (
+    Rules,
+    Run,
+    as_of_date,
+    pack_of,
+    result_of,
+    row_cells,
+    scored_table,
+)
 from vendorrisk.engine import run as engine_run
 from vendorrisk.errors import InputError, InputWarning, UnknownColumnWarning
-from vendorrisk.explain import Result, describe_row
-from vendorrisk.frames import Output, checked, frame_to_arrow, library_of, to_output, unique_columns
+from vendorrisk.explain import Result
+from vendorrisk.frames import (
+    Output,
+    checked,
+    frame_to_arrow,
+    library_of,
+    to_output,
+    unique_columns,
+)
 from vendorrisk.io import readable
-from vendorrisk.rules.loader import RulePack
 from vendorrisk.schema import (
     CANONICAL_COLUMNS,
-    FACTORS,
     FIELDS,
     PARSE_ERROR_COLUMN,
     Contract,
@@ -85,7 +97,7 @@ def _arrow(data: Any) -> pa.Table:
     if isinstance(data, (Mapping, Contract)):
         data = [data]
     if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
-        rows = [_row(item) for item in data]
+        rows = [row_cells(item) for item in data]
         if not rows:
             return _empty()
         names = list(dict.fromkeys(key for row in rows for key in row))  # every key of every row, in order
@@ -144,16 +156,6 @@ def _empty() -> pa.Table:
     return pa.table({name: pa.array([], pa.string()) for name in CANONICAL_COLUMNS})
 
 
-def _row(item: Any) -> dict[str, Any]:
-    if isinstance(item, Contract):
-        return dict(item.to_row())
-    if not isinstance(item, Mapping):
-        raise InputError(f"cannot score a {type(item).__name__}: give a Contract or a mapping")
-    odd = next((key for key in item if not isinstance(key, str)), None)
-    if odd is not None:
-        raise InputError(f"a column name must be text, not {type(odd).__name__} {odd!r}"[:300])
-    return {key: (to_cell(value) if key in _CANONICAL else value) for key, value in item.items()}
-
 
 @overload
 def score_table(
@@ -204,7 +206,7 @@ def score_table(
     True
     """
     checked(output)  # before any work: a typo should not cost a million rows of scoring
-    arrow, pack, date = to_arrow(table), pack_of(rules), _date(as_of)
+    arrow, pack, date = to_arrow(table), pack_of(rules), as_of_date(as_of)
     _check_columns(arrow.column_names, strict, table=True)
     if library_of(table) is not None:
         _check_emptied_countries(arrow)
@@ -224,10 +226,6 @@ def _slices(table: pa.Table) -> Iterator[pa.RecordBatch]:
     """``table`` as record batches of at most :data:`SLICE` rows (however it is chunked)."""
     for start in range(0, table.num_rows, SLICE):
         yield from table.slice(start, SLICE).combine_chunks().to_batches()
-
-
-def _date(value: dt.date | str | None) -> dt.date | None:
-    return as_of_date(value)
 
 
 def score(
@@ -255,45 +253,16 @@ def score(
     if not isinstance(contract, (Mapping, Contract)):
         raise InputError(f"cannot score a {type(contract).__name__}: give a Contract or a mapping")
     # One row from Python skips Arrow: the columns go to the same validator as lists of cells.
-    row = {"contract_id": None, **_row(contract)}  # at least one column: a batch of exactly one
+    row = {"contract_id": None, **row_cells(contract)}  # at least one column: a batch of exactly one
     _check_reserved(row)
     _check_columns(row, strict)
-    run = engine_run({name: [value] for name, value in row.items()}, pack, _date(as_of))
-    return _result(run, 0, pack, calibrated)
-
-
-def _result(run: Run, row: int, pack: RulePack, calibration: Calibration | None = None) -> Result:
-    c = run.columns
-    error = c["error"][row] or ""
-    valid = not error
-    score, low, high, *factors = (float(c[name][row]) for name in ("score", "score_low", "score_high", *FACTORS))
-    as_of = c["as_of"][row]
-    return Result(
-        contract_id=_contract_id(run, row),
-        score=None if math.isnan(score) else score,
-        band=c["band"][row],
-        score_low=None if math.isnan(low) else low,
-        score_high=None if math.isnan(high) else high,
-        gate=c["gate"][row],
-        factors=dict(zip(FACTORS, factors)) if valid else {},
-        reasons=tuple(c["reasons"][row].split(";")) if valid and c["reasons"][row] else (),
-        vector=c["vector"][row],
-        fingerprint=pack.fingerprint,
-        as_of=None if np.isnat(as_of) else as_of.astype(dt.date),
-        error=error,
-        probability=_probability(run, row, calibration) if valid else None,
-        _describe=(lambda: describe_row(row, run.inputs, run.scored, run.features, pack)) if valid else None,
-    )
+    run = engine_run({name: [value] for name, value in row.items()}, pack, as_of_date(as_of))
+    return result_of(run, 0, pack, _probability(run, 0, calibrated))
 
 
 def _probability(run: Run, row: int, calibration: Calibration | None) -> float | None:
-    if calibration is None:
+    """The calibrated probability of a valid row, or None."""
+    if calibration is None or run.columns["error"][row]:
         return None
     one = {name: run.columns[name][row : row + 1] for name in calibration.inputs}
     return float(calibration.probability(one)[0])
-
-
-def _contract_id(run: Run, row: int) -> str | None:
-    table = run.table
-    value = table.column("contract_id")[row].as_py() if isinstance(table, pa.Table) else table.get("contract_id", [None])[row]
-    return None if value is None else str(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -23,24 +24,28 @@ from numpy.typing import NDArray
 
 from vendorrisk._arrays import Coded, hash_strings, made, zero_codes
 from vendorrisk.errors import InputError, MissingColumnsError
-from vendorrisk.explain import reasons, vectors
+from vendorrisk.explain import Result, describe_row, reasons, vectors
 from vendorrisk.features import Features, derive
 from vendorrisk.reference import COUNTRY_CODES, MATCH_KINDS
 from vendorrisk.rules.loader import RulePack, load_rules
 from vendorrisk.schema import (
     BANDS,
+    CANONICAL_COLUMNS,
     DUPLICATE_WARNING,
     FACTORS,
-    WARNING_SEPARATOR,
     GATES,
     OUTPUT_COLUMNS,
     PARSE_ERROR_COLUMN,
+    WARNING_SEPARATOR,
+    Contract,
     missing_required,
+    to_cell,
 )
 from vendorrisk.scoring import Scored, score_batch
 from vendorrisk.validate import Inputs, check_as_of, validate
 
 Rules: TypeAlias = RulePack | str | os.PathLike[str] | None
+_CANONICAL: Final = frozenset(CANONICAL_COLUMNS)
 
 
 Source: TypeAlias = "pa.Table | dict[str, list[Any]]"
@@ -253,3 +258,46 @@ def provenance(pack: RulePack) -> dict[bytes, bytes]:
     return {key.encode(): value.encode() for key, value in stamp.items()}
 
 
+def row_cells(item: Any) -> dict[str, Any]:
+    """One contract given from Python (a :class:`~vendorrisk.schema.Contract` or a mapping) as
+    cells keyed by column: canonical values as the validator reads them, other keys as given."""
+    if isinstance(item, Contract):
+        return dict(item.to_row())
+    if not isinstance(item, Mapping):
+        raise InputError(f"cannot score a {type(item).__name__}: give a Contract or a mapping")
+    odd = next((key for key in item if not isinstance(key, str)), None)
+    if odd is not None:
+        raise InputError(f"a column name must be text, not {type(odd).__name__} {odd!r}"[:300])
+    return {key: (to_cell(value) if key in _CANONICAL else value) for key, value in item.items()}
+
+
+def result_of(run: Run, row: int, pack: RulePack, probability: float | None = None) -> Result:
+    """Row ``row`` of a run as a :class:`~vendorrisk.explain.Result` (with ``probability`` when a
+    calibration gave one)."""
+    c = run.columns
+    error = c["error"][row] or ""
+    valid = not error
+    score, low, high, *factors = (float(c[name][row]) for name in ("score", "score_low", "score_high", *FACTORS))
+    as_of = c["as_of"][row]
+    return Result(
+        contract_id=_contract_id(run, row),
+        score=None if math.isnan(score) else score,
+        band=c["band"][row],
+        score_low=None if math.isnan(low) else low,
+        score_high=None if math.isnan(high) else high,
+        gate=c["gate"][row],
+        factors=dict(zip(FACTORS, factors)) if valid else {},
+        reasons=tuple(c["reasons"][row].split(";")) if valid and c["reasons"][row] else (),
+        vector=c["vector"][row],
+        fingerprint=pack.fingerprint,
+        as_of=None if np.isnat(as_of) else as_of.astype(dt.date),
+        error=error,
+        probability=probability if valid else None,
+        _describe=(lambda: describe_row(row, run.inputs, run.scored, run.features, pack)) if valid else None,
+    )
+
+
+def _contract_id(run: Run, row: int) -> str | None:
+    table = run.table
+    value = table.column("contract_id")[row].as_py() if isinstance(table, pa.Table) else table.get("contract_id", [None])[row]
+    return None if value is None else str(value)

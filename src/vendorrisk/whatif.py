@@ -23,14 +23,22 @@ from typing import Any, Final
 
 import numpy as np
 
-from vendorrisk.api import _date, _result, _row
-from vendorrisk.engine import Rules, pack_of
+from vendorrisk.engine import Rules, as_of_date, pack_of, result_of, row_cells
 from vendorrisk.engine import run as engine_run
 from vendorrisk.errors import InputError
 from vendorrisk.explain import Result
 from vendorrisk.rules.loader import RulePack
 from vendorrisk.rules.model import Mitigation
-from vendorrisk.schema import BANDS, CANONICAL_COLUMNS, FALSE_WORDS, FIELD_BY_NAME, GATES, TRUE_WORDS, Contract, to_cell
+from vendorrisk.schema import (
+    BANDS,
+    CANONICAL_COLUMNS,
+    FALSE_WORDS,
+    FIELD_BY_NAME,
+    GATES,
+    TRUE_WORDS,
+    Contract,
+    to_cell,
+)
 
 __all__ = ["DOWN_A_BAND", "LOWERS_GATE", "Change", "Plan", "WhatIf", "what_if", "what_ifs"]
 
@@ -194,7 +202,7 @@ def what_ifs(contracts: Sequence[Contract | Mapping[str, Any]], rules: Rules = N
     for contract in contracts:
         if not isinstance(contract, (Mapping, Contract)):
             raise InputError(f"cannot plan for a {type(contract).__name__}: give a Contract or a mapping")
-        cells = _row(contract)
+        cells = row_cells(contract)
         # An empty cell is unknown, as in a file: plans then say "unknown -> value".
         rows.append({name: _known(cells.get(name)) for name in CANONICAL_COLUMNS})
     plans_per_row = [_candidate_plans(row, pack) for row in rows]
@@ -204,7 +212,7 @@ def what_ifs(contracts: Sequence[Contract | Mapping[str, Any]], rules: Rules = N
         starts.append(len(batch))
         batch.append(row)
         batch.extend(_applied(row, plan) for plan in plans)
-    run = engine_run({name: [row[name] for row in batch] for name in CANONICAL_COLUMNS}, pack, _date(as_of))
+    run = engine_run({name: [row[name] for row in batch] for name in CANONICAL_COLUMNS}, pack, as_of_date(as_of))
     c = run.columns
     score = np.asarray(c["score"], dtype=float)
     low, high = np.asarray(c["score_low"], dtype=float), np.asarray(c["score_high"], dtype=float)
@@ -213,7 +221,7 @@ def what_ifs(contracts: Sequence[Contract | Mapping[str, Any]], rules: Rules = N
     ids = [compiled.rule.id for compiled in pack.rules]
     results: list[WhatIf] = []
     for start, row, plans in zip(starts, rows, plans_per_row):
-        baseline = _result(run, start, pack)
+        baseline = result_of(run, start, pack)
         if baseline.error or baseline.score is None:
             results.append(WhatIf(baseline, (), 0))
             continue
