@@ -19,3 +19,9 @@ with warnings.catch_warnings():
 
 # pytester: the pytest plugin of vendorrisk.policy is tested by running pytest inside pytest.
 pytest_plugins = ("pytester",)
+
+# `mutmut run` (docs/testing.md) passes --hypothesis-profile=mutation: the same examples on every
+# run, so a mutant's verdict does not depend on which random examples it met, and fewer of them.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("mutation", derandomize=True, max_examples=30, deadline=None, database=None)

@@ -26,7 +26,7 @@ from vendorrisk.rules.expr import (
     condition_fields,
     program,
 )
-from vendorrisk.schema import CANONICAL_COLUMNS, FIELD_BY_NAME, GOVERNANCE_STATUSES, NO_LINK
+from vendorrisk.schema import CANONICAL_COLUMNS, FIELD_BY_NAME, GOVERNANCE_STATUSES, NO_LINK, country_names
 
 VENDORS = ("Huawei", "ZTE", "Microsoft")
 FIELDS = condition_fields(VENDORS)
@@ -550,3 +550,82 @@ def test_long_list_of_literals() -> None:
     text = f"vendor_country in {list(countries)!r}"
     env = {"vendor_country": codes("vendor_country", countries[0], countries[59], "ZW", None)}
     assert run(text, env, 4) == [True, True, False, False]
+
+
+def test_condition_fields_are_exactly_this_table() -> None:
+    """Every field a condition may read, with its type, values, risk order, whether more is
+    riskier, and whether it may be unknown when rules run: the table the type checker and the
+    direction inference read, pinned whole (a wrong flag here silently changes which packs load)."""
+    countries = tuple(sorted(country_names()))
+    links = (*countries, NO_LINK)
+    services = ("cloud_hosting", "data_center", "e_government", "safe_city", "network", "managed_services", "software",
+                "hardware", "consulting", "cloud_storage", "security_software")  # fmt: skip
+    categories = ("health", "tax", "legal", "identity", "biometric", "financial", "education", "law_enforcement", "defense",
+                  "social_welfare", "telecom_metadata", "location", "public", "none")  # fmt: skip
+    factor = FieldType("number", increasing=True, nullable=False)
+    expected = {
+        "buyer_country": FieldType("country", countries),
+        "vendor_country": FieldType("country", countries),
+        "vendor_parent_country": FieldType("country", links),
+        "service_type": FieldType("enum", services),
+        "data_categories": FieldType("set", categories, increasing=True, nullable=False),
+        "records": FieldType("number", increasing=True, nullable=False),
+        "hosting": FieldType("enum", ("customer_premises", "in_country", "foreign"), ("customer_premises", "in_country", "foreign"), nullable=False),
+        "operator": FieldType("enum", ("customer", "third_party", "joint", "vendor"), ("customer", "third_party", "joint", "vendor"), nullable=False),
+        "vendor_remote_access": FieldType("bool", order=(False, True), nullable=False),
+        "customer_held_keys": FieldType("bool", order=(True, False), nullable=False),
+        "audit_rights": FieldType("bool", order=(True, False), nullable=False),
+        "financing_country": FieldType("country", links),
+        "value_usd": FieldType("number"),
+        "vendor": FieldType("vendor", tuple(VENDORS)),
+        "reach_country": FieldType("country", countries),
+        "restricting_states": FieldType("number", increasing=True),
+        "governance_status": FieldType("enum", ("F", "PF", "NF"), ("F", "PF", "NF")),
+        "population_share": FieldType("number", increasing=True),
+        **{name: factor for name in ("sensitivity", "volume", "impact", "legal_reach", "access", "privileged_path",
+                                     "incidents", "governance", "likelihood", "base_score")},
+    }  # fmt: skip
+    assert list(FIELDS) == list(expected)
+    for name, field_type in expected.items():
+        assert FIELDS[name] == field_type, name
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("len(legal_reach) > 1", "function calls are not allowed in conditions"),
+        ("data_categories[0] == 'health'", "subscripts are not allowed in conditions"),
+        ("[x for x in data_categories]", "comprehensions are not allowed in conditions"),
+        ("{x for x in data_categories}", "comprehensions are not allowed in conditions"),
+        ("{x: 1 for x in data_categories}", "comprehensions are not allowed in conditions"),
+        ("(x for x in data_categories)", "comprehensions are not allowed in conditions"),
+        ("(lambda: 1) == 1", "lambdas are not allowed in conditions"),
+        ("(x := 1) > 0", "assignment expressions are not allowed in conditions"),
+        ("(1 if legal_reach else 2) > 0", "conditional expressions are not allowed in conditions"),
+        ("{1: 2}", "dictionaries are not allowed in conditions"),
+        ("f'{legal_reach}' == 'x'", "f-strings are not allowed in conditions"),
+        ("legal_reach.real > 0", "attribute access is not allowed in conditions"),
+        ("legal_reach ** 2 > 0.5", "'**' is not allowed in conditions"),
+        ("legal_reach // 2 > 0", "'//' is not allowed in conditions"),
+        ("legal_reach % 2 > 0", "'%' is not allowed in conditions"),
+        ("legal_reach & access", "'&' is not allowed in conditions"),
+        ("legal_reach | access", "'|' is not allowed in conditions"),
+        ("legal_reach ^ access", "'^' is not allowed in conditions"),
+        ("legal_reach << 1 > 0", "'<<' is not allowed in conditions"),
+        ("legal_reach >> 1 > 0", "'>>' is not allowed in conditions"),
+        ("~legal_reach > 0", "'~' is not allowed in conditions"),
+        ("legal_reach is access", "'is' is not allowed in conditions"),
+        ("legal_reach is not access", "'is not' is not allowed in conditions"),
+        ("legal_reach @ access > 0", "'@' is not allowed in conditions"),
+        ("[*data_categories] == 1", "'*' unpacking is not allowed in conditions"),
+        ("'a' < 'b'", "expected a number, got 'a'"),
+        ("legal_reach", "'legal_reach' is a number field, not a condition; compare it, e.g. legal_reach >= 0.5"),
+        ("operator", "'operator' is an enum field, not a condition; compare it, e.g. operator == 'customer'"),
+        ("1", "expected a condition, got '1'"),
+        ("None", "literal None is not allowed (use strings, numbers, true, false)"),
+    ],
+)
+def test_each_refused_construct_gets_exactly_its_message(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as raised:
+        compile_condition(text, FIELDS)
+    assert str(raised.value) == message

@@ -370,3 +370,89 @@ def test_vector_levels_start_at_the_pack_thresholds() -> None:
     for row, level in enumerate(expected):
         status = ("X", "F", "PF", "NF")[features.governance_status[row] + 1]
         assert coded[row] == f"VRX:1/DS:{level}/LR:{level}/AP:{level}/IH:{level}/GV:{status}", row
+
+
+# --- rule effects with values that tell the operations apart (issue 23) ------------------------
+#
+# BASE fires two add rules (+5, +3) and nothing else; its base score is well below the knee.
+# SMALL_DATA keeps even the interval's high end below it, so added points show one for one.
+SMALL_DATA: dict[str, Any] = {"data_categories": "education", "records": 10_000}
+
+
+def _base_score(pack: vendorrisk.RulePack, **changes: Any) -> float:
+    """The base score ``100 * I * L`` of BASE (with ``changes``), before any rule."""
+    from vendorrisk.engine import row_cells, run
+
+    cells = row_cells({**BASE, **changes})
+    return float(run({name: [cell] for name, cell in cells.items()}, pack, AS_OF).scored.factors.base_score[0])
+
+
+def _rule(rule_id: str, when: str, effect: str) -> str:
+    return f'[[rules]]\nid = "{rule_id}"\nsummary = "test"\nrationale = "test"\nwhen = "{when}"\neffect = {{ {effect} }}\n'
+
+
+@pytest.mark.parametrize("factor", [1.5, 0.6])
+def test_a_multiply_rule_scales_the_base_before_the_adds(tmp_path: Path, factor: float) -> None:
+    pack = _pack_file(tmp_path, "times", _rule("scale_it", "vendor_country == 'AU'", f'kind = "multiply", factor = {factor}'))
+    result = _score(rules=pack)
+    base = _base_score(pack)
+    assert 10 < base < 50
+    assert result.score == round(base * factor + 5.0 + 3.0, 1)
+    moved = {rule.id: points for rule, points in result.details["rules"]}  # type: ignore[attr-defined]
+    assert moved["scale_it"] == pytest.approx(base * (factor - 1), abs=1e-9)
+
+
+@pytest.mark.parametrize(("effect", "expected"), [("add", 7.0), ("multiply", None)])
+def test_a_raising_rule_on_an_unknown_input_counts_only_at_the_high_end(tmp_path: Path, effect: str, expected: float | None) -> None:
+    value = 'points = 7.0' if effect == "add" else 'factor = 1.4'
+    body = _rule("open_rule", "service_type == 'cloud_hosting'", f'kind = "{effect}", {value}')
+    with_rule, without = _pack_file(tmp_path, "open", body), _pack_file(tmp_path, "plain", "")
+    unknown, plain = _score(rules=with_rule, service_type=None, **SMALL_DATA), _score(rules=without, service_type=None, **SMALL_DATA)
+    assert "open_rule" not in unknown.reasons
+    assert unknown.score == plain.score  # the point needs the condition to be sure
+    assert unknown.score_low == plain.score_low  # the low end assumes the rule does not fire
+    assert unknown.score_high > plain.score_high  # the high end assumes it does
+    if expected is not None:
+        assert unknown.score_high == pytest.approx(plain.score_high + expected, abs=0.051)
+    known = _score(rules=with_rule, service_type="cloud_hosting", **SMALL_DATA)
+    assert "open_rule" in known.reasons
+
+
+@pytest.mark.parametrize(("effect", "value"), [("add", "points = -7.0"), ("multiply", "factor = 0.6"), ("cap", "score = 5.0")])
+def test_a_lowering_rule_on_an_unknown_input_counts_only_at_the_low_end(tmp_path: Path, effect: str, value: str) -> None:
+    body = _rule("open_rule", "service_type == 'cloud_hosting'", f'kind = "{effect}", {value}')
+    with_rule, without = _pack_file(tmp_path, "open", body), _pack_file(tmp_path, "plain", "")
+    unknown, plain = _score(rules=with_rule, service_type=None, **SMALL_DATA), _score(rules=without, service_type=None, **SMALL_DATA)
+    assert "open_rule" not in unknown.reasons
+    assert unknown.score == plain.score
+    assert unknown.score_high == plain.score_high  # the high end assumes the rule does not fire
+    assert unknown.score_low < plain.score_low  # the low end assumes it does
+    if effect == "cap":
+        assert unknown.score_low == 5.0
+
+
+def test_a_floor_on_an_unknown_input_lifts_only_the_high_end(tmp_path: Path) -> None:
+    body = _rule("open_floor", "service_type == 'cloud_hosting'", 'kind = "floor", score = 66.6')
+    unknown = _score(rules=_pack_file(tmp_path, "floor", body), service_type=None, **SMALL_DATA)
+    plain = _score(rules=_pack_file(tmp_path, "plain", ""), service_type=None, **SMALL_DATA)
+    assert plain.score_high < 66.6
+    assert (unknown.score_low, unknown.score, unknown.score_high) == (plain.score_low, plain.score, 66.6)
+
+
+# --- sensitivity: the bonus for linked categories ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("categories", "expected"),
+    [
+        ("education", 0.6),
+        ("education;location", 0.85),  # 0.75 + 0.1 * (2 - 1)
+        ("education;location;social_welfare", 0.95),  # 0.75 + 0.1 * (3 - 1)
+        ("location;public", 0.75),  # public (0.05) is below the linkage threshold: no bonus
+        ("public;none", 0.05),
+        ("tax;financial;legal", 1.0),  # 0.8 + 0.2 capped at 1
+        ("none", 0.0),
+    ],
+)
+def test_sensitivity_adds_the_linkage_bonus_per_linked_category(categories: str, expected: float) -> None:
+    assert _score(data_categories=categories).sensitivity == pytest.approx(expected, abs=1e-9)

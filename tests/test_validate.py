@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
 import vendorrisk
+from vendorrisk._arrays import SMALL
 from vendorrisk.errors import InputError
-from vendorrisk.validate import DATE_FORMAT, FUTURE_TOLERANCE_DAYS, NO_CATEGORY, check_as_of, parse_date, validate
+from vendorrisk.schema import FIELDS
+from vendorrisk.validate import DATE_FORMAT, FUTURE_TOLERANCE_DAYS, NO_CATEGORY, Inputs, check_as_of, parse_date, validate
 
 TODAY = dt.date(2026, 12, 4)
 
@@ -100,3 +103,170 @@ def test_the_contract_model_takes_dates_only_in_the_documented_form(text: str) -
         vendorrisk.Contract(contract_id="a", buyer_country="PG", signed=text)
     assert vendorrisk.Contract(contract_id="a", buyer_country="PG", signed=" 2021-01-01").signed == dt.date(2021, 1, 1)
     assert vendorrisk.Contract(contract_id="a", buyer_country="PG", signed=dt.date(2021, 1, 1)).signed == dt.date(2021, 1, 1)
+
+
+# --- the three ways a column is read agree cell for cell ---------------------------------------
+#
+# A batch of more than SMALL (64) rows goes through Arrow kernels, a smaller one through plain
+# Python, one contract from Python through a per-cell cache, and typed Arrow columns (integers
+# from Parquet, booleans, dates) through casts. The same cells must give the same codes, the same
+# known mask and the same errors on every path; these tables hold, per column, blank and
+# whitespace-only cells, padded and mis-cased values, invalid text and good values.
+
+CELLS: dict[str, list[str | None]] = {
+    "contract_id": ["C-1", "  ", "", None, " C-2 ", "7"],
+    "buyer_country": ["PG", " ke ", "Kenya", "XX", "na", "DE"],
+    "buyer_name": ["Ministry", "", "   ", None, "x", "\t"],
+    "vendor_name": ["Huawei", "  ", "", None, " Huawei ", "Acme"],
+    "vendor_country": ["CN", "", "  ", None, "cn", "Narnia"],
+    "vendor_parent_country": ["none", "None ", "", "US", "ZZ", "  "],
+    "service_type": ["cloud_hosting", "Cloud Hosting", " cloud-hosting ", "", "  ", "clod_hosting"],
+    "data_categories": ["health;tax", "", "  ", ";", "none", "helth", " Health ; TAX ;"],
+    "records": ["1000", "", "  ", "NaN", "-5", "2.5", "1e3", "abc", " 42 ", "inf"],
+    "hosting": ["foreign", "", " ", "FOREIGN", "abroad", "in-country"],
+    "operator": ["vendor", "", "  ", "Vendor", "vendr", "third party"],
+    "vendor_remote_access": ["true", "", " ", "yes", "FALSE", "maybe", "0"],
+    "customer_held_keys": ["false", "", "  ", "True", "n", "1", "nope"],
+    "audit_rights": ["true", "", " ", "no", "Y", "2"],
+    "financing_country": ["CN", "", "  ", "none", "cn ", "QQ"],
+    "value_usd": ["1.5", "", "  ", "nan", "-1", "x", "1,000"],
+    "signed": ["2024-01-02", "", "  ", "2024-1-2", "2024-02-30", "2099-01-01", " 2023-05-06 "],
+    "source": ["s", "", "  ", None, "t", "u"],
+}
+ROWS = 3 * SMALL + 7  # more than SMALL: the Arrow path
+
+
+def _column_cells(name: str, n: int = ROWS) -> list[str | None]:
+    cells = CELLS[name]
+    step = 1 + sum(map(ord, name)) % 5  # columns cycle at different speeds, so rows mix their cells
+    return [cells[(i * step + i // len(cells)) % len(cells)] for i in range(n)]
+
+
+def _big_table() -> pa.Table:
+    return pa.table({name: pa.array(_column_cells(name), pa.string()) for name in CELLS})
+
+
+def _row_view(inputs: Inputs, row: int) -> dict[str, object]:
+    view: dict[str, object] = {}
+    for spec in FIELDS:
+        value = inputs.columns[spec.name]
+        if spec.name == "vendor_name":
+            index = int(value[row])
+            view[spec.name] = inputs.vendor_names[index] if index < len(inputs.vendor_names) else None
+        elif spec.kind in ("id", "text"):
+            view[spec.name] = None
+        else:
+            cell = value[row]
+            view[spec.name] = None if (isinstance(cell, float) and cell != cell) or (isinstance(cell, np.datetime64) and np.isnat(cell)) else cell.item() if hasattr(cell, "item") else cell
+        view[f"{spec.name}.known"] = bool(inputs.known[spec.name][row])
+    view["error"] = inputs.errors()[row] or ""
+    return view
+
+
+
+def test_a_large_batch_reads_every_cell_as_the_same_cell_alone() -> None:
+    big = _big_table()
+    assert big.num_rows > SMALL
+    whole = validate(big, TODAY)
+    for row in range(big.num_rows):
+        alone = validate(big.slice(row, 1), TODAY)
+        assert _row_view(whole, row) == _row_view(alone, 0), row
+
+
+def test_one_contract_from_python_reads_as_the_same_row_of_a_table() -> None:
+    big = _big_table()
+    whole = validate(big, TODAY)
+    for row in range(0, big.num_rows, 3):
+        cells = {name: [big.column(name)[row].as_py()] for name in CELLS}
+        assert _row_view(validate(cells, TODAY), 0) == _row_view(whole, row), row
+
+
+def test_blank_and_whitespace_cells_are_unknown_on_every_path() -> None:
+    for n in (SMALL - 1, SMALL + 1, 200):
+        blanks = ["", " ", "\t", None] * (n // 4 + 1)
+        cells = {name: blanks[:n] for name in CELLS if name not in ("contract_id", "buyer_country")}
+        inputs = validate(pa.table({"contract_id": [f"C{i}" for i in range(n)], "buyer_country": ["PG"] * n, **cells}), TODAY)
+        for name in cells:
+            assert not inputs.known[name].any(), (n, name)
+        assert not inputs.invalid().any(), n
+
+
+def test_typed_arrow_columns_read_as_their_text() -> None:
+    """Parquet gives integers, floats, booleans and dates, not text: the same values as text."""
+    n = SMALL + 6
+    ids = list(range(n))
+    records = [None if i % 7 == 0 else i * 1000 for i in range(n)]
+    value = [None if i % 5 == 0 else i * 2.5 for i in range(n)]
+    flags = [None if i % 3 == 0 else i % 2 == 0 for i in range(n)]
+    days = [None if i % 4 == 0 else dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)]
+    typed = pa.table({
+        "contract_id": pa.array(ids, pa.int64()), "buyer_country": pa.array(["PG"] * n).dictionary_encode(),
+        "records": pa.array(records, pa.int64()), "value_usd": pa.array(value, pa.float64()),
+        "vendor_remote_access": pa.array(flags, pa.bool_()), "signed": pa.array(days, pa.date32()),
+    })  # fmt: skip
+    text = pa.table({
+        "contract_id": [str(i) for i in ids], "buyer_country": ["PG"] * n,
+        "records": [None if r is None else str(r) for r in records], "value_usd": [None if v is None else repr(v) for v in value],
+        "vendor_remote_access": [None if f is None else str(f).lower() for f in flags],
+        "signed": [None if d is None else d.isoformat() for d in days],
+    })  # fmt: skip
+    for rows in (n, 1, SMALL):  # the Arrow path, and the small one
+        a, b = validate(typed.slice(0, rows), TODAY), validate(text.slice(0, rows), TODAY)
+        for row in range(rows):
+            assert _row_view(a, row) == _row_view(b, row), (rows, row)
+        assert a.known["contract_id"].all()
+        assert a.known["records"].tolist() == [r is not None for r in records[:rows]]
+        assert a.known["vendor_remote_access"].tolist() == [f is not None for f in flags[:rows]]
+
+
+# Every bad cell of CELLS, with the whole message it gets (not a prefix: a wrong extra problem
+# or a lost did-you-mean must fail). The same on the Arrow path (many rows) and the Python one.
+ERRORS: list[tuple[str, str | None, str]] = [
+    ('contract_id', '  ', 'contract_id: missing (required)'),
+    ('contract_id', '', 'contract_id: missing (required)'),
+    ('contract_id', None, 'contract_id: missing (required)'),
+    ('buyer_country', 'Kenya', "buyer_country: 'Kenya' is not an ISO 3166-1 alpha-2 country code; did you mean 'KE'?"),
+    ('buyer_country', 'XX', "buyer_country: 'XX' is not an ISO 3166-1 alpha-2 country code"),
+    ('vendor_country', 'Narnia', "vendor_country: 'Narnia' is not an ISO 3166-1 alpha-2 country code"),
+    ('vendor_parent_country', 'ZZ', "vendor_parent_country: 'ZZ' is not an ISO 3166-1 alpha-2 country code"),
+    ('service_type', 'clod_hosting', "service_type: 'clod_hosting' is not one of cloud_hosting, data_center, e_government, safe_city, network, managed_services, software, hardware, consulting, cloud_storage, security_software; did you mean 'cloud_hosting'?"),
+    ('data_categories', ';', "data_categories: ';' names no data category (leave the cell empty for unknown, or write 'none' for no data)"),
+    ('data_categories', 'helth', "data_categories: 'helth' is not a data category; did you mean 'health'? (allowed: health, tax, legal, identity, biometric, financial, education, law_enforcement, defense, social_welfare, telecom_metadata, location, public, none)"),
+    ('records', '-5', 'records: must be >= 0'),
+    ('records', '2.5', 'records: must be a whole number'),
+    ('records', 'abc', "records: 'abc' is not a number"),
+    ('records', 'inf', "records: 'inf' is not a number"),
+    ('hosting', 'abroad', "hosting: 'abroad' is not one of customer_premises, in_country, foreign"),
+    ('operator', 'vendr', "operator: 'vendr' is not one of customer, third_party, joint, vendor; did you mean 'vendor'?"),
+    ('vendor_remote_access', 'maybe', "vendor_remote_access: 'maybe' is not a boolean (use true/false, yes/no or 1/0)"),
+    ('customer_held_keys', 'nope', "customer_held_keys: 'nope' is not a boolean (use true/false, yes/no or 1/0)"),
+    ('audit_rights', '2', "audit_rights: '2' is not a boolean (use true/false, yes/no or 1/0)"),
+    ('financing_country', 'QQ', "financing_country: 'QQ' is not an ISO 3166-1 alpha-2 country code"),
+    ('value_usd', '-1', 'value_usd: must be >= 0'),
+    ('value_usd', 'x', "value_usd: 'x' is not a number"),
+    ('value_usd', '1,000', "value_usd: '1,000' is not a number"),
+    ('signed', '2024-1-2', "signed: '2024-1-2' is not a date (use YYYY-MM-DD)"),
+    ('signed', '2024-02-30', "signed: '2024-02-30' is not a date (use YYYY-MM-DD)"),
+    ('signed', '2099-01-01', 'signed: 2099-01-01 is more than 31 days after the run date 2026-12-04'),
+]
+
+
+@pytest.mark.parametrize(("column", "cell", "message"), ERRORS, ids=[f"{c}={v!r}" for c, v, _ in ERRORS])
+def test_each_bad_cell_gets_exactly_its_message(column: str, cell: str | None, message: str) -> None:
+    for rows in (1, SMALL + 1):
+        cells = {"contract_id": ["C"] * rows, "buyer_country": ["PG"] * rows, column: [cell] * rows}
+        assert errors_of(pa.table(cells)) == [message] * rows, rows
+
+
+def test_every_checked_column_has_a_pinned_message() -> None:
+    free_text = {"buyer_name", "vendor_name", "source"}
+    assert {column for column, _, _ in ERRORS} == set(CELLS) - free_text
+
+
+def test_a_row_with_several_bad_cells_names_each_in_column_order() -> None:
+    bad = pa.table({"contract_id": ["C"], "buyer_country": ["XX"], "records": ["-5"], "hosting": ["abroad"], "signed": ["2024-1-2"]})
+    assert errors_of(bad) == [
+        "buyer_country: 'XX' is not an ISO 3166-1 alpha-2 country code; records: must be >= 0; "
+        "hosting: 'abroad' is not one of customer_premises, in_country, foreign; signed: '2024-1-2' is not a date (use YYYY-MM-DD)"
+    ]
+

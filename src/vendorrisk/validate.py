@@ -342,11 +342,17 @@ def _plausible(number: float | None, spec: FieldSpec) -> bool:
 
 
 def _cast_numbers(column: pa.ChunkedArray) -> NDArray[np.float64] | None:
-    """The fast path: Arrow's cast, if every cell is a number or empty (None otherwise)."""
+    """The fast path: Arrow's cast, if every cell is a number or empty (None otherwise).
+
+    Arrow also reads ``inf`` and ``Infinity``, which :data:`_NUMBER` (and so a batch of a few
+    rows) refuses as not a number: such a column takes the cell-by-cell path, so a cell gets the
+    same message whatever batch it is in."""
     text = _as_strings(column)
     try:
         values: NDArray[np.float64] = pc.cast(text, pa.float64()).to_numpy().astype(np.float64, copy=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if np.isinf(values).any():
         return None
     return values  # NaN where the cell was empty or read NaN: unknown
 
