@@ -623,9 +623,60 @@ def test_condition_fields_are_exactly_this_table() -> None:
         ("operator", "'operator' is an enum field, not a condition; compare it, e.g. operator == 'customer'"),
         ("1", "expected a condition, got '1'"),
         ("None", "literal None is not allowed (use strings, numbers, true, false)"),
+        ("await legal_reach", "await is not allowed in conditions"),
+        ("(yield)", "yield is not allowed in conditions"),
+        ("(yield from legal_reach)", "YieldFrom is not allowed in conditions"),
+        ("(legal_reach > 0) + 1 > 1", "expected a number, got 'legal_reach > 0'"),
+        ("legal_reach / 0 > 1", "division by zero"),
+        ("1 in data_categories", "write 'value' in data_categories, with a quoted value on the left"),
+        (
+            "'health' in records",
+            "'in' takes a field and a list, e.g. service_type in ['cloud_hosting', 'data_center'], or a value and "
+            "data_categories, e.g. 'health' in data_categories; got \"'health'\" in 'records'",
+        ),
     ],
 )
 def test_each_refused_construct_gets_exactly_its_message(text: str, message: str) -> None:
     with pytest.raises(ExpressionError) as raised:
         compile_condition(text, FIELDS)
     assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed"),
+    [
+        # a sum or difference with a negative term is not non-negative: a product with it is MIXED
+        ("(legal_reach + -0.5) * access > 0", (Direction.MIXED,)),
+        ("(legal_reach - 0.5) * access > 0", (Direction.MIXED,)),
+        ("legal_reach * (access - 0.5) > 0", (Direction.MIXED,)),
+        ("legal_reach * (0.5 - access) > 0", (Direction.MIXED,)),
+        # two negated factors: truly UP; the compiler may say MIXED, never DOWN
+        ("(access * -1) * (legal_reach * -1) > 0.1", (Direction.UP, Direction.MIXED)),
+        ("(access / -2) * (legal_reach / -2) > 0.01", (Direction.UP, Direction.MIXED)),
+        ("-legal_reach * -access > 0.1", (Direction.UP, Direction.MIXED)),
+        # non-negative constants (0 included) keep a product monotone
+        ("legal_reach * (access + 0) > 0.1", (Direction.UP,)),
+        ("legal_reach * (access + 0.5) > 0.1", (Direction.UP,)),
+        ("legal_reach * -(-2) > 0.5", (Direction.UP,)),
+        ("+legal_reach > 0.5", (Direction.UP,)),
+        ("legal_reach / 1 > 0.5", (Direction.UP,)),
+        # a product with a field that has no risk order moves with the other factor only
+        ("legal_reach * value_usd > 5", (Direction.UP,)),
+        ("value_usd * (value_usd - 5) > 0", (Direction.CONST,)),
+    ],
+)
+def test_direction_of_products_and_sums_with_negative_terms(text: str, allowed: tuple[Direction, ...]) -> None:
+    assert direction(text) in allowed
+
+
+def test_arithmetic_never_warns_on_overflow() -> None:
+    """Conditions run under -W error in the suite, as in a user's strict pipeline: an overflow is
+    just a large number (inf), not a warning."""
+    assert run("records * 1e308 * 1e308 > 1", {"records": np.array([1e10, 0.0])}, 2) == [True, False]
+
+
+def test_a_negated_unknown_number_is_open() -> None:
+    condition = compile_condition("-population_share < -0.1", FIELDS)
+    sure, possible = condition.truth({"population_share": np.array([np.nan, 0.5, 0.01])}, 3)
+    assert sure.tolist() == [False, True, False]
+    assert possible.tolist() == [True, True, False]

@@ -456,3 +456,41 @@ def test_a_floor_on_an_unknown_input_lifts_only_the_high_end(tmp_path: Path) -> 
 )
 def test_sensitivity_adds_the_linkage_bonus_per_linked_category(categories: str, expected: float) -> None:
     assert _score(data_categories=categories).sensitivity == pytest.approx(expected, abs=1e-9)
+
+
+# --- dates and degenerate packs ------------------------------------------------------------------
+
+
+def test_an_undated_contract_is_read_as_of_today() -> None:
+    from vendorrisk.features import derive
+    from vendorrisk.validate import validate
+
+    inputs = validate({"contract_id": ["T-1", "T-2"], "buyer_country": ["PG", "PG"], "signed": [None, "2019-03-04"]})
+    features = derive(inputs, PACK, None, today=dt.date(2021, 5, 6))
+    assert features.as_of.astype(str).tolist() == ["2021-05-06", "2019-03-04"]
+    assert _score(signed=None, as_of=None).as_of == dt.date.today()
+
+
+def _every_rule_disabled(tmp_path: Path, keep: tuple[str, ...] = ()) -> vendorrisk.RulePack:
+    body = "".join(
+        f'[[rules]]\nid = "{compiled.rule.id}"\nenabled = false\n' for compiled in PACK.rules if compiled.rule.id not in keep
+    )
+    return _pack_file(tmp_path, "bare", body)
+
+
+def test_a_pack_without_enabled_rules_scores_the_base(tmp_path: Path) -> None:
+    bare = _every_rule_disabled(tmp_path)
+    assert not bare.rules
+    result = _score(rules=bare)
+    assert result.score == round(_base_score(bare), 1)
+    assert (result.gate, result.reasons) == ("pass", ())
+
+
+def test_floors_apply_in_a_pack_without_caps(tmp_path: Path) -> None:
+    """Caps and floors are separate passes: no cap must not skip the floors."""
+    floor = "compellable_vendor_can_reach_special_category_data"
+    pack = _every_rule_disabled(tmp_path, keep=(floor,))
+    # US seat (0.6): the floor's reach threshold; small data keeps the base below 50
+    result = _score(rules=pack, vendor_name="Microsoft", vendor_country="US", data_categories="health", records=1000)
+    assert _base_score(pack, vendor_name="Microsoft", vendor_country="US", data_categories="health", records=1000) < 50
+    assert (result.score, result.reasons) == (50.0, (floor,))

@@ -270,3 +270,21 @@ def test_a_row_with_several_bad_cells_names_each_in_column_order() -> None:
         "hosting: 'abroad' is not one of customer_premises, in_country, foreign; signed: '2024-1-2' is not a date (use YYYY-MM-DD)"
     ]
 
+
+
+def test_padded_numbers_beyond_the_fast_cast_are_read_and_checked() -> None:
+    """Arrow's cast refuses ' 7 ', so a large batch of padded numbers takes the cell-by-cell path:
+    the values are read, and a negative one is still an error (its array must be writable)."""
+    n = SMALL + 6
+    cells = [" 7 "] * (n - 1) + ["-5"]
+    inputs = validate(table(records=cells), TODAY)
+    assert inputs.columns["records"][: n - 1].tolist() == [7.0] * (n - 1)
+    assert errors_of(table(records=cells)) == [""] * (n - 1) + ["records: must be >= 0"]
+
+
+def test_a_reader_parse_error_column_given_as_cells_names_the_record() -> None:
+    from vendorrisk.schema import PARSE_ERROR_COLUMN
+
+    cells = {"contract_id": ["C1", "C2"], "buyer_country": ["PG", "PG"], PARSE_ERROR_COLUMN: ["line 3: expected 18 fields, saw 2", None]}
+    inputs = validate(cells, TODAY)
+    assert [inputs.errors()[row] for row in range(2)] == ["record: line 3: expected 18 fields, saw 2", ""]
