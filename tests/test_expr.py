@@ -443,49 +443,51 @@ def test_condition_does_not_touch_unused_columns() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("__import__('os').system('echo hi')", r"^function calls are not allowed"),
-        ("len(data_categories) > 2", r"^function calls are not allowed"),
-        ("operator.upper == 'VENDOR'", r"^attribute access (are|is) not allowed"),
-        ("lambda: true", r"^lambdas are not allowed"),
-        ("[x for x in [1]] == [1]", r"^comprehensions are not allowed"),
-        ("{x for x in [1]}", r"^comprehensions are not allowed"),
-        ("any(x for x in [true])", r"not allowed"),
-        ("records ** 2 > 4", r"^'\*\*' (are|is) not allowed"),
-        ("data_categories[0] == 'health'", r"^subscripts are not allowed"),
-        ("(x := 1) > 0", r"^assignment expressions are not allowed"),
-        ("legal_reach if true else access", r"^conditional expressions are not allowed"),
-        ("{'a': 1}", r"^dictionaries are not allowed"),
-        ("f'{operator}' == 'vendor'", r"^f-strings are not allowed"),
-        ("records // 2 > 1", r"^'//' (are|is) not allowed"),
-        ("records % 2 == 1", r"^'%' (are|is) not allowed"),
-        ("customer_held_keys is true", r"^'is' (are|is) not allowed"),
-        ("legal_reach == None", r"^literal None is not allowed"),
-        ("legal_reach > 1e999", r"^a number in the condition is too large"),
-        ("oprator == 'vendor'", r"^unknown field 'oprator'; did you mean 'operator'\?$"),
-        ("operator == 'vendr'", r"^'vendr' is not a value of operator; did you mean 'vendor'\? \(allowed: customer, third_party, joint, vendor\)$"),
-        ("vendor_country == 'UK'", r"^'UK' is not an ISO 3166-1 alpha-2 code; did you mean 'GB'\?$"),
-        ("vendor_country == 'XX'", r"^'XX' is not an ISO 3166-1 alpha-2 code$"),
-        ("vendor == 'Huawey'", r"^'Huawey' is not a vendor in the pack's registry; did you mean 'Huawei'\?$"),
-        ("'helth' in data_categories", r"^'helth' is not a value of data_categories; did you mean 'health'\?"),
-        ("operator > 'joint'", r"^'operator' is an enum field: compare it with ==, != or in, not by order"),
-        ("operator", r"^'operator' is an enum field, not a condition"),
-        ("legal_reach", r"^'legal_reach' is a number field, not a condition; compare it, e\.g\. legal_reach >= 0\.5"),
-        ("legal_reach + 1", r"^expected a condition"),
-        ("operator + 1 > 2", r"^'operator' is an enum field, not a number"),
-        ("data_categories == 'health'", r"^'data_categories' is a set field; test membership, e\.g\. 'health' in data_categories"),
-        ("operator == vendor_country", r"^'operator' is compared with vendor_country; expected a quoted value"),
-        ("operator in []", r"^the list after 'in' is empty"),
-        ("data_categories in ['health']", r"^'data_categories' is a set field; test membership"),
-        ("'health' in operator", r"^'in' takes a field and a list"),
-        ("customer_held_keys == 'yes'", r"^'customer_held_keys' is a boolean field; compare it with true or false"),
-        ("legal_reach > 'high'", r"^expected a number, got 'high'"),
-        ("legal_reach >", r"^not a valid condition: invalid syntax"),
-        ("", r"^not a valid condition"),
+        ("__import__('os').system('echo hi')", 'function calls are not allowed in conditions'),
+        ('len(data_categories) > 2', 'function calls are not allowed in conditions'),
+        ("operator.upper == 'VENDOR'", 'attribute access is not allowed in conditions'),
+        ('lambda: true', 'lambdas are not allowed in conditions'),
+        ('[x for x in [1]] == [1]', 'comprehensions are not allowed in conditions'),
+        ('{x for x in [1]}', 'comprehensions are not allowed in conditions'),
+        ('any(x for x in [true])', 'function calls are not allowed in conditions'),
+        ('records ** 2 > 4', "'**' is not allowed in conditions"),
+        ("data_categories[0] == 'health'", 'subscripts are not allowed in conditions'),
+        ('(x := 1) > 0', 'assignment expressions are not allowed in conditions'),
+        ('legal_reach if true else access', 'conditional expressions are not allowed in conditions'),
+        ("{'a': 1}", 'dictionaries are not allowed in conditions'),
+        ("f'{operator}' == 'vendor'", 'f-strings are not allowed in conditions'),
+        ('records // 2 > 1', "'//' is not allowed in conditions"),
+        ('records % 2 == 1', "'%' is not allowed in conditions"),
+        ('customer_held_keys is true', "'is' is not allowed in conditions"),
+        ('legal_reach == None', 'literal None is not allowed (use strings, numbers, true, false)'),
+        ('legal_reach > 1e999', 'a number in the condition is too large (not finite as a float)'),
+        ("oprator == 'vendor'", "unknown field 'oprator'; did you mean 'operator'?"),
+        ("operator == 'vendr'", "'vendr' is not a value of operator; did you mean 'vendor'? (allowed: customer, third_party, joint, vendor)"),
+        ("vendor_country == 'UK'", "'UK' is not an ISO 3166-1 alpha-2 code; did you mean 'GB'?"),
+        ("vendor_country == 'XX'", "'XX' is not an ISO 3166-1 alpha-2 code"),
+        ("vendor == 'Huawey'", "'Huawey' is not a vendor in the pack's registry; did you mean 'Huawei'?"),
+        ("'helth' in data_categories", "'helth' is not a value of data_categories; did you mean 'health'? (allowed: health, tax, legal, identity, biometric, financial, education, law_enforcement, defense, social_welfare, telecom_metadata, location, public, none)"),
+        ("operator > 'joint'", "'operator' is an enum field: compare it with ==, != or in, not by order"),
+        ('operator', "'operator' is an enum field, not a condition; compare it, e.g. operator == 'customer'"),
+        ('legal_reach', "'legal_reach' is a number field, not a condition; compare it, e.g. legal_reach >= 0.5"),
+        ('legal_reach + 1', "expected a condition, got 'legal_reach + 1'"),
+        ('operator + 1 > 2', "'operator' is an enum field, not a number; e.g. operator == 'customer'"),
+        ("data_categories == 'health'", "'data_categories' is a set field; test membership, e.g. 'health' in data_categories"),
+        ('operator == vendor_country', "'operator' is compared with vendor_country; expected a quoted value (allowed: customer, third_party, joint, vendor)"),
+        ('operator in []', "the list after 'in' is empty in '[]'"),
+        ("data_categories in ['health']", "'data_categories' is a set field; test membership, e.g. 'health' in data_categories"),
+        ("'health' in operator", '\'in\' takes a field and a list, e.g. service_type in [\'cloud_hosting\', \'data_center\'], or a value and data_categories, e.g. \'health\' in data_categories; got "\'health\'" in \'operator\''),
+        ("customer_held_keys == 'yes'", "'customer_held_keys' is a boolean field; compare it with true or false, not 'yes'"),
+        ("legal_reach > 'high'", "expected a number, got 'high'"),
+        ('legal_reach >', 'not a valid condition: invalid syntax (at column 0)'),
+        ('', 'not a valid condition: invalid syntax (at column 0)'),
     ],
 )
 def test_refused(text: str, message: str) -> None:
-    with pytest.raises(ExpressionError, match=message) as info:
+    """The whole message, not a prefix: a wrong extra clause or a lost did-you-mean must fail."""
+    with pytest.raises(ExpressionError) as info:
         compile_condition(text, FIELDS)
+    assert str(info.value) == message
     assert isinstance(info.value, ValueError) and isinstance(info.value, VendorRiskError)
 
 
@@ -506,7 +508,7 @@ def test_refused_call_runs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_huge_integer_literal_is_an_expression_error() -> None:
     """A literal too large for a float is a bad condition, not an OverflowError escaping the loader."""
-    with pytest.raises(ExpressionError):
+    with pytest.raises(ExpressionError, match=r"^a number in the condition is too large \(not finite as a float\)$"):
         compile_condition("records > 1" + "0" * 400, FIELDS)
 
 
@@ -537,11 +539,11 @@ def test_max_nodes() -> None:
 
 
 def test_deep_nesting_is_refused_cleanly() -> None:
-    with pytest.raises(ExpressionError):
+    with pytest.raises(ExpressionError, match=rf"^condition has more than {MAX_NODES} syntax nodes$"):
         compile_condition("not " * 400 + "true", FIELDS)
     with pytest.raises(ExpressionError, match="not a valid condition"):
         compile_condition("(" * 300 + "true" + ")" * 300, FIELDS)
-    with pytest.raises(ExpressionError):
+    with pytest.raises(ExpressionError, match=rf"^condition has more than {MAX_NODES} syntax nodes$"):
         compile_condition("-" * 1900 + "legal_reach > 0", FIELDS)
 
 
