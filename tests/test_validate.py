@@ -288,3 +288,34 @@ def test_a_reader_parse_error_column_given_as_cells_names_the_record() -> None:
     cells = {"contract_id": ["C1", "C2"], "buyer_country": ["PG", "PG"], PARSE_ERROR_COLUMN: ["line 3: expected 18 fields, saw 2", None]}
     inputs = validate(cells, TODAY)
     assert [inputs.errors()[row] for row in range(2)] == ["record: line 3: expected 18 fields, saw 2", ""]
+
+
+def test_an_infinite_number_from_a_typed_column_must_be_finite() -> None:
+    for rows in (1, SMALL + 1):
+        cells = pa.table({"contract_id": ["C"] * rows, "buyer_country": ["PG"] * rows,
+                          "records": pa.array([float("inf")] * rows), "value_usd": pa.array([float("-inf")] * rows)})  # fmt: skip
+        assert errors_of(cells) == ["records: must be finite; value_usd: must be finite"] * rows
+
+
+def test_an_unreadable_record_says_only_that_even_with_cells_missing() -> None:
+    from vendorrisk.schema import PARSE_ERROR_COLUMN
+
+    for rows in (2, SMALL + 2):
+        cells = pa.table({"contract_id": [None] + ["C"] * (rows - 1), "buyer_country": [None] + ["PG"] * (rows - 1),
+                          PARSE_ERROR_COLUMN: ["line 2: expected 18 fields, saw 1"] + [None] * (rows - 1)})  # fmt: skip
+        assert errors_of(cells)[:2] == ["record: line 2: expected 18 fields, saw 1", ""]
+
+
+def test_none_is_a_link_state_not_a_country() -> None:
+    """'none' says a vendor has no parent or financing state; the buyer and the seat are countries."""
+    cells = pa.table({"contract_id": ["C"], "buyer_country": ["none"], "vendor_country": ["none"], "vendor_parent_country": ["none"]})
+    assert errors_of(cells) == [
+        "buyer_country: 'none' is not an ISO 3166-1 alpha-2 country code; vendor_country: 'none' is not an ISO 3166-1 alpha-2 country code"
+    ]
+
+
+def test_the_run_date_given_decides_what_is_in_the_future() -> None:
+    for rows in (1, SMALL + 1):
+        cells = table(signed=["2000-03-01"] * rows)
+        assert errors_of(cells, dt.date(2000, 1, 1)) == ["signed: 2000-03-01 is more than 31 days after the run date 2000-01-01"] * rows
+        assert errors_of(cells, dt.date(2000, 2, 1)) == [""] * rows
