@@ -25,3 +25,21 @@ pytest_plugins = ("pytester",)
 from hypothesis import settings  # noqa: E402
 
 settings.register_profile("mutation", derandomize=True, max_examples=30, deadline=None, database=None)
+
+
+# Under mutmut every test runs in a process forked after the whole selection ran once, so the
+# per-pack tables and parse caches are already filled: a mutated table builder or parser would
+# never run. Empty them before each test there (mutmut sets MUTANT_UNDER_TEST); a normal run
+# keeps them, as users do.
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tables_under_mutmut() -> None:
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        from vendorrisk import scoring, validate
+
+        scoring.clear_tables()
+        validate.clear_caches()

@@ -46,12 +46,14 @@ def _ranked(fired: NDArray[np.bool_], contribution: NDArray[np.float64], pack: R
     return ranked
 
 
-@per_pack
-def _rank_base(pack: RulePack) -> NDArray[np.float64]:
+def _build_rank_base(pack: RulePack) -> NDArray[np.float64]:
     """``(n_rules,)`` ``1000 * gate level - 1e-9 * index``: gates first, then pack order on a tie."""
     levels = [GATE_LEVEL[r.rule.effect.gate] if isinstance(r.rule.effect, Gate) else 0 for r in pack.rules]
     base: NDArray[np.float64] = np.array(levels, dtype=float) * 1000.0 - np.arange(len(levels)) * 1e-9
     return base
+
+
+_rank_base = per_pack(_build_rank_base)
 
 
 def reasons(scored: Scored, pack: RulePack) -> Coded:
@@ -86,11 +88,13 @@ def vectors(scored: Scored, features: Features, pack: RulePack) -> Coded:
     return Coded(inverse.reshape(-1), [_vector_text(int(present)) for present in unique])
 
 
-@per_pack
-def _level_thresholds(pack: RulePack) -> NDArray[np.float64]:
+def _build_level_thresholds(pack: RulePack) -> NDArray[np.float64]:
     """Where each level starts: N at 0 (or below), L above 0, then M, H and C at the pack's thresholds."""
     v = pack.model.vector
     return np.array([np.nextafter(0.0, 1.0), v.medium, v.high, v.critical])
+
+
+_level_thresholds = per_pack(_build_level_thresholds)
 
 
 @functools.lru_cache(maxsize=4096)

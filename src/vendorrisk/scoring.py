@@ -95,9 +95,16 @@ class Scored:
 T = TypeVar("T")
 
 
+_MEMOS: list[dict[str, Any]] = []  # every per_pack memo, so that clear_tables can empty them
+
+
 def per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
-    """Memoise a table derived from a pack's parameters, keyed by the pack's fingerprint."""
+    """Memoise a table derived from a pack's parameters, keyed by the pack's fingerprint.
+
+    Applied by assignment (``_table = per_pack(_build_table)``), not as a decorator: mutmut
+    (docs/testing.md) leaves decorated functions alone, and these builders hold formulas."""
     built: dict[str, T] = {}
+    _MEMOS.append(built)
 
     @functools.wraps(build)
     def get(pack: RulePack) -> T:
@@ -108,14 +115,20 @@ def per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
     return get
 
 
+def clear_tables() -> None:
+    """Forget every memoised per-pack table (they are rebuilt on next use). For tests: a
+    mutation run clears them before each test, so a mutated builder is run, not its cached table."""
+    for memo in _MEMOS:
+        memo.clear()
+
+
 _ENUMS: Final = ("hosting", "operator", "service_type")
 _BOOLEANS: Final = ("vendor_remote_access", "customer_held_keys", "audit_rights")
 _CODED: Final = (*_ENUMS, *_BOOLEANS, "data_categories")  # filled as integer codes, in one array
 _FLAGS: Final = slice(len(_ENUMS), len(_ENUMS) + len(_BOOLEANS))
 
 
-@per_pack
-def _fill_values(pack: RulePack) -> tuple[NDArray[np.int16], Float]:
+def _build_fill_values(pack: RulePack) -> tuple[NDArray[np.int16], Float]:
     """The value an unknown input takes at the point (the assumption), the low end (its least
     exposed value) and the high end (its most exposed value): ``(len(_CODED), 3, 1)`` codes
     (booleans 0/1, categories a bitmask) and ``(3, 1)`` for ``records``."""
@@ -138,6 +151,9 @@ def _fill_values(pack: RulePack) -> tuple[NDArray[np.int16], Float]:
     return np.array(rows, dtype=np.int16)[:, :, None], records
 
 
+_fill_values = per_pack(_build_fill_values)
+
+
 def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
     """Inputs ``(3 * n,)`` with unknowns replaced by the assumption (point), best (low) and worst
     (high) value: ``int16`` codes, ``bool`` for booleans, ``float64`` records."""
@@ -154,8 +170,7 @@ def _fill(inputs: Inputs, pack: RulePack) -> dict[str, NDArray[Any]]:
 # --- factors ---------------------------------------------------------------------------------
 
 
-@per_pack
-def _sensitivity_table(pack: RulePack) -> Float:
+def _build_sensitivity_table(pack: RulePack) -> Float:
     """``(2**14,)`` S for every possible set of data categories, indexed by its bitmask."""
     p = pack.model.parameters.sensitivity
     categories = FIELD_BY_NAME["data_categories"].values
@@ -166,6 +181,9 @@ def _sensitivity_table(pack: RulePack) -> Float:
     chosen = np.where(members, weights, 0.0).max(axis=1, initial=0.0)
     table: Float = np.minimum(1.0, chosen + p.linkage_bonus * np.maximum(linked - 1, 0))
     return table
+
+
+_sensitivity_table = per_pack(_build_sensitivity_table)
 
 
 def _sensitivity(bits: NDArray[np.int16], pack: RulePack) -> Float:
@@ -193,8 +211,7 @@ def _by_code(spec_name: str, weights: list[float]) -> Float:
     return table
 
 
-@per_pack
-def _access_tables(pack: RulePack) -> dict[str, Float]:
+def _build_access_tables(pack: RulePack) -> dict[str, Float]:
     """Per access-path table, its weight by code (booleans: 0, 1).
 
     Ordered fields and booleans are filled in every scenario, so one row serves all three. An
@@ -220,6 +237,9 @@ def _access_tables(pack: RulePack) -> dict[str, Float]:
     for remote, by_service in ((False, access.privileged.without_remote_access), (True, access.privileged.with_remote_access)):
         tables[f"privileged_{str(remote).lower()}"] = _by_code("service_type", [by_service[ServiceType(v)] for v in services])
     return tables
+
+
+_access_tables = per_pack(_build_access_tables)
 
 
 def _weight(table: Float, codes: NDArray[Any], scenario: NDArray[np.intp]) -> Float:
@@ -286,8 +306,7 @@ class _ReachTable:
     offsets: NDArray[np.intp]  # (n_links, 1): each link's place in a code's block
 
 
-@per_pack
-def _reach_table(pack: RulePack) -> _ReachTable:
+def _build_reach_table(pack: RulePack) -> _ReachTable:
     """What a foreign state on a link contributes, ``strength * weight(kind)``, as ranked keys.
 
     ``keys`` ``(3, (n_codes + 1) * n_links)``: per scenario (point, low, high), at
@@ -324,6 +343,9 @@ def _reach_table(pack: RulePack) -> _ReachTable:
     return _ReachTable(keys.reshape(3, -1).astype(np.int64), value_of, link_of, offsets)
 
 
+_reach_table = per_pack(_build_reach_table)
+
+
 def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.intp]]:
     """``C = max_l strength(state_l) * weight(kind_l)`` over foreign links, for the three scenarios.
 
@@ -339,8 +361,7 @@ def _legal_reach(features: Features, pack: RulePack) -> tuple[Float, NDArray[np.
     return table.value_of[best], table.link_of[best]
 
 
-@per_pack
-def _governance_weights(pack: RulePack) -> tuple[Float, Float]:
+def _build_governance_weights(pack: RulePack) -> tuple[Float, Float]:
     """``G`` by rating, flat like the reference's rating tables (NaN: no usable rating): from the
     FH total, or the status weight when there is no total (or the pack says so); and ``(3, 1)``
     what an unknown rating counts per scenario (the assumption, 0, 1)."""
@@ -350,6 +371,9 @@ def _governance_weights(pack: RulePack) -> tuple[Float, Float]:
     weight = np.where(np.isnan(totals), by_status, 1.0 - np.maximum(totals, 0.0) / 100.0) if p.use_total else by_status
     unknown = np.array([[pack.model.assumptions.governance], [0.0], [1.0]])
     return weight.reshape(-1), unknown
+
+
+_governance_weights = per_pack(_build_governance_weights)
 
 
 def _governance(features: Features, pack: RulePack) -> Float:
@@ -414,16 +438,20 @@ _DERIVED: Final[dict[str, Callable[[Inputs, Features, Factors, NDArray[np.intp],
 _FACTOR_NAMES: Final = ("sensitivity", "volume", "impact", "legal_reach", "access", "privileged_path", "incidents", "governance", "likelihood", "base_score")
 
 
-@per_pack
-def _program(pack: RulePack) -> Program:
+def _build_program(pack: RulePack) -> Program:
     """The pack's conditions, in rule order, compiled to one evaluation."""
     return program([compiled.condition for compiled in pack.rules])
 
 
-@per_pack
-def _condition_fields(pack: RulePack) -> frozenset[str]:
+_program = per_pack(_build_program)
+
+
+def _build_condition_fields(pack: RulePack) -> frozenset[str]:
     """Every column a condition of the pack reads."""
     return frozenset(name for compiled in pack.rules for name in compiled.condition.fields)
+
+
+_condition_fields = per_pack(_build_condition_fields)
 
 
 def rule_env(
@@ -511,8 +539,7 @@ class _Effects:
     floors: tuple[tuple[int, Float], ...]
 
 
-@per_pack
-def _effects(pack: RulePack) -> _Effects:
+def _build_effects(pack: RulePack) -> _Effects:
     kinds = [compiled.rule.effect for compiled in pack.rules]
     warn_only = pack.model.gates.warn_only
     return _Effects(
@@ -527,10 +554,15 @@ def _effects(pack: RulePack) -> _Effects:
     )
 
 
-@per_pack
-def _band_thresholds(pack: RulePack) -> Float:
+_effects = per_pack(_build_effects)
+
+
+def _build_band_thresholds(pack: RulePack) -> Float:
     b = pack.model.bands
     return np.array([b.medium, b.high, b.critical])
+
+
+_band_thresholds = per_pack(_build_band_thresholds)
 
 
 def band_of(score: Float, pack: RulePack) -> NDArray[np.int8]:

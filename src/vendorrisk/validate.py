@@ -114,8 +114,7 @@ def _parse_link_country(text: str) -> tuple[int, str | None]:
     return (NO_LINK_CODE, None) if text.strip().lower() == NO_LINK else _parse_country(text)
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse_country(text: str) -> tuple[int, str | None]:
+def _parse_country_uncached(text: str) -> tuple[int, str | None]:
     code = text.strip().upper()
     if code in COUNTRY_INDEX:
         return COUNTRY_INDEX[code], None
@@ -128,12 +127,14 @@ def _parse_country(text: str) -> tuple[int, str | None]:
     return _NOT_A_CODE, f"{text!r} is not an ISO 3166-1 alpha-2 country code{hint}"
 
 
+_parse_country = functools.lru_cache(maxsize=4096)(_parse_country_uncached)
+
+
 def _normal_word(text: str) -> str:
     return text.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-@functools.cache
-def _parse_enum(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
+def _parse_enum_uncached(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
     values = list(spec.values)
 
     def parse(text: str) -> tuple[int, str | None]:
@@ -145,8 +146,10 @@ def _parse_enum(spec: FieldSpec) -> Callable[[str], tuple[int, str | None]]:
     return parse
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse_categories(text: str) -> tuple[int, str | None]:
+_parse_enum = functools.cache(_parse_enum_uncached)
+
+
+def _parse_categories_uncached(text: str) -> tuple[int, str | None]:
     values = _CATEGORIES.values
     if not any(part.strip() for part in text.split(";")):  # ";" or " ; ": an empty list is not "none"
         return _NOT_A_CODE, f"{text!r} {NO_CATEGORY}"
@@ -159,6 +162,9 @@ def _parse_categories(text: str) -> tuple[int, str | None]:
             return _NOT_A_CODE, f"{part.strip()!r} is not a data category{_suggest(word, list(values))} (allowed: {', '.join(values)})"
         bits |= 1 << values.index(word)
     return bits, None
+
+
+_parse_categories = functools.lru_cache(maxsize=4096)(_parse_categories_uncached)
 
 
 def _parse_bool(text: str) -> tuple[int, str | None]:
@@ -187,12 +193,14 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-@functools.lru_cache(maxsize=65536)
-def _parse_date(text: str) -> tuple[int, str | None]:
+def _parse_date_uncached(text: str) -> tuple[int, str | None]:
     date = parse_date(text)
     if date is None:
         return _NOT_A_CODE, f"{text!r} is not a date (use {DATE_FORMAT})"
     return (date - dt.date(1970, 1, 1)).days, None
+
+
+_parse_date = functools.lru_cache(maxsize=65536)(_parse_date_uncached)
 
 
 def check_as_of(as_of: dt.date | None, today: dt.date | None = None) -> None:
@@ -459,8 +467,7 @@ _FEW_VALUES: Final = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=8192)
-def _one_cell(name: str, cell: str | None) -> tuple[NDArray[Any], NDArray[np.bool_], list[str], _Collector]:
+def _one_cell_uncached(name: str, cell: str | None) -> tuple[NDArray[Any], NDArray[np.bool_], list[str], _Collector]:
     """:func:`_convert` of a column of one cell, as contracts scored one at a time from Python
     give: the same for the same text, so it is computed once per distinct text (read-only
     arrays, shared), as a table's columns are parsed once per distinct value."""
@@ -469,6 +476,9 @@ def _one_cell(name: str, cell: str | None) -> tuple[NDArray[Any], NDArray[np.boo
     values.setflags(write=False)
     known.setflags(write=False)
     return values, known, texts, errors
+
+
+_one_cell = functools.lru_cache(maxsize=8192)(_one_cell_uncached)
 
 
 def validate(table: pa.Table | Mapping[str, list[str | None]], today: dt.date | None = None) -> Inputs:
@@ -524,3 +534,15 @@ def _parse_errors(column: Column, errors: _Collector) -> None:
     bad = np.array([bool(text) for text in texts], dtype=bool)
     if bad.any():
         errors.add(RECORD, bad, np.array(texts, dtype=object))
+
+
+#: The cached parsers. They are cached by assignment, not by decorator, because mutmut
+#: (docs/testing.md) leaves decorated functions alone.
+_CACHES: Final = (_parse_country, _parse_enum, _parse_categories, _parse_date, _one_cell)
+
+
+def clear_caches() -> None:
+    """Forget every cached parse (they are redone on next use). For tests: a mutation run clears
+    them before each test, so a mutated parser is run, not its cached answer."""
+    for cached in _CACHES:
+        cached.cache_clear()
