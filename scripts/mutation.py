@@ -1,6 +1,6 @@
 """Run mutation testing on the scoring core and report the score per module (docs/testing.md).
 
-    python scripts/mutation.py                 # mutate the four core modules, run, report
+    python scripts/mutation.py                 # mutate the core modules (and reference), run, report
     python scripts/mutation.py scoring         # only vendorrisk.scoring (after changing it)
     python scripts/mutation.py --report        # report the last run again, without running
 
@@ -11,8 +11,9 @@ tests fail on is *killed*; one they pass on *survived*: the suite would not noti
 Survivors judged equivalent (they cannot change any result) are listed with the reason in
 ``scripts/data/mutation_equivalents.toml`` and set aside in the second score.
 
-Exit status 1 when a module scores below the project's targets (88% raw, 90% without the
-equivalents), 2 when mutmut is missing or fails.
+Exit status 1 when one of the four core modules (scoring, features, validate, rules.expr) scores
+below the project's targets (88% raw, 90% without the equivalents), 2 when mutmut is missing or
+fails; reference.py is measured too, without a target yet.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENTS = ROOT / "scripts" / "data" / "mutation_equivalents.toml"
 MODULES = ("scoring", "features", "validate", "rules.expr", "reference")
+TARGETED = MODULES[:4]  # the targets of issue 23 are for the four core modules; reference is measured
 RAW_TARGET, ADJUSTED_TARGET = 88.0, 90.0
 DETECTED = ("killed", "timeout", "caught by type check")  # a mutant that hangs is noticed too
 
@@ -79,7 +81,8 @@ def report(statuses: dict[str, str], modules: tuple[str, ...], judged: dict[str,
         equivalent = sum(1 for name, status in mine.items() if name in judged and status not in DETECTED)
         raw = 100.0 * detected / len(mine)
         adjusted = 100.0 * detected / (len(mine) - equivalent)
-        ok &= raw >= RAW_TARGET and adjusted >= ADJUSTED_TARGET
+        if module in TARGETED:
+            ok &= raw >= RAW_TARGET and adjusted >= ADJUSTED_TARGET
         print(f"{module:<12}{len(mine):>8}{detected:>8}{counts['survived']:>9}{counts['no tests']:>9}{raw:>7.1f}%{equivalent:>7}{adjusted:>8.1f}%")
         unchecked = len(mine) - detected - counts["survived"] - counts["no tests"]
         if unchecked:

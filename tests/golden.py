@@ -6,7 +6,7 @@ says what each one is for). ``default.json`` and ``effects.json`` hold what the 
 them under the default pack and under ``effects/pack.toml`` (the default pack plus one rule of
 every effect kind with a value that is not neutral): every factor to 6 decimals, the score and
 its interval at the output's rounding (1 decimal), band, gate, the reaching state, the matched
-vendor and the points each fired rule moved.
+vendor, how the name matched, the row's warning and the points each fired rule moved.
 
 ``tests/test_golden.py`` compares every value exactly. When a change to the model, a pack or the
 reference data is meant to move a number, regenerate the files and explain the move in the
@@ -66,6 +66,8 @@ def compute(pack_path: Path | None, contracts: pa.Table | None = None) -> dict[s
                 "gate": GATES[scored.gate[i]],
                 "reach_state": _text(columns["reach_state"], i),
                 "matched_vendor": _text(columns["matched_vendor"], i),
+                "match": _text(columns["match"], i),
+                "warning": _text(columns["warning"], i),
                 "rules": {
                     rule_ids[j]: round(float(scored.contribution[i, j]), POINT_DECIMALS) + 0.0  # no -0.0
                     for j in range(len(rule_ids))

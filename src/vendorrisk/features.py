@@ -49,7 +49,8 @@ class Features:
         (``-1`` unknown, ``NO_LINK_CODE`` none); ``link_kind`` names each row's kind.
     as_of : the date reference data is read as of.
     governance_cell : where the buyer's rating as of ``as_of`` is in the reference's rating tables.
-    governance_total, governance_status, governance_edition : Freedom House as of ``as_of``.
+    governance_status, governance_edition : Freedom House status and edition as of ``as_of`` (the
+        factor reads the total through ``governance_cell``).
     incident_sum : evidence-weighted, decayed incident sum as of ``as_of`` (before saturation).
     population : the buyer country's population in the year of ``as_of``; NaN when unknown.
     """
@@ -63,7 +64,6 @@ class Features:
     link_kind: tuple[str, ...]
     as_of: NDArray[np.datetime64]
     governance_cell: NDArray[np.intp]
-    governance_total: NDArray[np.float64]
     governance_status: NDArray[np.int8]
     governance_edition: NDArray[np.int16]
     incident_sum: NDArray[np.float64]
@@ -130,7 +130,7 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
         dates = np.where(undated, np.datetime64(today or dt.date.today(), "D"), dates)
     max_age = params.governance.max_age_years
     cell = reference.governance_cell(buyer, dates, max_age)
-    total, status, edition = reference.governance_at(cell, max_age)
+    _, status, edition = reference.governance_at(cell, max_age)
     incident_sum = reference.incident_exposure(vendor, dates)
     # Outside the registry: unknown where the owners are (a foreign or unnamed vendor may be listed).
     unknown_lists = unresolved_foreign | ~inputs.known["vendor_name"]
@@ -138,5 +138,5 @@ def derive(inputs: Inputs, pack: RulePack, as_of: dt.date | None = None, today: 
     population = reference.population_at(buyer, dates)
     return Features(
         vendor, inputs.known["vendor_name"], matched.match, matched.warning, buyer, links, link_kind, dates, cell,
-        total, status, edition, incident_sum, restricting, population,
+        status, edition, incident_sum, restricting, population,
     )
