@@ -587,9 +587,10 @@ def test_condition_fields_are_exactly_this_table() -> None:
         **{name: factor for name in ("sensitivity", "volume", "impact", "legal_reach", "access", "privileged_path",
                                      "incidents", "governance", "likelihood", "base_score")},
     }  # fmt: skip
-    assert list(FIELDS) == list(expected)
+    fields = condition_fields(VENDORS)  # built here, not at import, so that a mutation run sees the code
+    assert list(fields) == list(expected)
     for name, field_type in expected.items():
-        assert FIELDS[name] == field_type, name
+        assert fields[name] == field_type, name
 
 
 @pytest.mark.parametrize(
@@ -665,6 +666,10 @@ def test_each_refused_construct_gets_exactly_its_message(text: str, message: str
         # a product with a field that has no risk order moves with the other factor only
         ("legal_reach * value_usd > 5", (Direction.UP,)),
         ("value_usd * (value_usd - 5) > 0", (Direction.CONST,)),
+        ("value_usd == 5", (Direction.CONST,)),
+        # a product or quotient of non-negative terms is itself non-negative
+        ("(legal_reach * access) * incidents > 0.1", (Direction.UP,)),
+        ("(legal_reach / 2) * access > 0.1", (Direction.UP,)),
     ],
 )
 def test_direction_of_products_and_sums_with_negative_terms(text: str, allowed: tuple[Direction, ...]) -> None:
@@ -682,3 +687,22 @@ def test_a_negated_unknown_number_is_open() -> None:
     sure, possible = condition.truth({"population_share": np.array([np.nan, 0.5, 0.01])}, 3)
     assert sure.tolist() == [False, True, False]
     assert possible.tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("legal_reach >= 0.5", "access >= 0.5"),  # same operator and limit, different fields
+        ("legal_reach * access >= 0.3", "legal_reach + access >= 0.3"),  # compound sides
+        ("legal_reach >= 0.5", "legal_reach > 0.5"),  # same field and limit, different operators
+    ],
+)
+def test_conditions_sharing_a_program_keep_their_own_tests(texts: tuple[str, ...]) -> None:
+    """A pack's conditions run as one program whose equal tests are shared: tests that only look
+    alike must not be merged."""
+    env = {"legal_reach": numbers(0.5, 0.2, 0.9, 0.1), "access": numbers(0.1, 0.5, 0.9, 0.25)}
+    conditions = [compile_condition(text, FIELDS) for text in texts]
+    together, _ = program(conditions).truth(env, 4)
+    for row, condition in zip(together, conditions):
+        assert row.tolist() == condition(env, 4).tolist()
+    assert together[0].tolist() != together[1].tolist()
