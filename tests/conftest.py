@@ -28,9 +28,9 @@ settings.register_profile("mutation", derandomize=True, max_examples=30, deadlin
 
 
 # Under mutmut every test runs in a process forked after the whole selection ran once, so the
-# per-pack tables and parse caches are already filled: a mutated table builder or parser would
-# never run. Empty them before each test there (mutmut sets MUTANT_UNDER_TEST); a normal run
-# keeps them, as users do.
+# per-pack tables, parse caches and resolved vendor names are already filled: a mutated table
+# builder, parser or name matcher would never run. Empty them before each test there (mutmut
+# sets MUTANT_UNDER_TEST); a normal run keeps them, as users do.
 import os  # noqa: E402
 
 import pytest  # noqa: E402
@@ -40,6 +40,9 @@ import pytest  # noqa: E402
 def _fresh_tables_under_mutmut() -> None:
     if os.environ.get("MUTANT_UNDER_TEST"):
         from vendorrisk import scoring, validate
+        from vendorrisk.rules import loader
 
         scoring.clear_tables()
         validate.clear_caches()
+        for pack in loader._CACHE.values():  # each loaded pack's memo of resolved vendor names
+            pack.reference.__dict__.get("_matched", {}).clear()
