@@ -158,3 +158,33 @@ def test_no_foreign_state_is_a_known_none_for_rules_on_reach_country(tmp_path) -
     }
     result = vendorrisk.score(contract, rules=vendorrisk.load_rules(pack_file))
     assert result.score_low == result.score == result.score_high == 0.0
+
+
+# Every way a name resolves, pinned whole (index, kind, the text it matched, similarity, reason and
+# warning): the reasons and warnings are what explain() and the warning column show.
+from vendorrisk.reference import VendorMatch  # noqa: E402
+
+RESOLUTIONS: list[tuple[str, VendorMatch]] = [
+    ('Huawei', VendorMatch(index=0, kind='exact', via='Huawei', score=100.0, reason="exact match: 'Huawei' and the registry name 'Huawei' both read 'huawei' after dropping case, punctuation and legal forms", warning='')),
+    ('huawei technologies co., ltd.', VendorMatch(index=0, kind='alias', via='Huawei Technologies Co., Ltd.', score=100.0, reason="alias match: 'huawei technologies co., ltd.' and the alias 'Huawei Technologies Co., Ltd.' both read 'huawei technologies' after dropping case, punctuation and legal forms", warning='')),
+    ('Huawei Technologies (Kenya) Co., Ltd.', VendorMatch(index=0, kind='alias', via='Huawei Technologies Co., Ltd.', score=100.0, reason="alias match: 'Huawei Technologies (Kenya) Co., Ltd.' and the alias 'Huawei Technologies Co., Ltd.' both read 'huawei technologies' after dropping case, punctuation and legal forms and the country qualifier 'kenya'", warning='')),
+    ('Huawei Cloud Kenya', VendorMatch(index=0, kind='alias', via='Huawei Cloud', score=100.0, reason="alias match: 'Huawei Cloud Kenya' and the alias 'Huawei Cloud' both read 'huawei cloud' after dropping case, punctuation and legal forms and the country qualifier 'kenya'", warning='')),
+    ('Hangzhou Hikvision Digitall Technology', VendorMatch(index=3, kind='fuzzy', via='Hangzhou Hikvision Digital Technology Co., Ltd.', score=98.66666666666667, reason="fuzzy match: 'hangzhou hikvision digitall technology' is 99% similar to 'Hangzhou Hikvision Digital Technology Co., Ltd.' (rapidfuzz token_sort_ratio on normalised names; 92% needed)", warning='')),
+    ('Hikvisio', VendorMatch(index=3, kind='fuzzy', via='Hikvision', score=94.11764705882352, reason="fuzzy match: 'hikvisio' is 94% similar to 'Hikvision' (rapidfuzz token_sort_ratio on normalised names; 92% needed)", warning='')),
+    ('Hikvi', VendorMatch(index=-1, kind='none', via='', score=0.0, reason='', warning='')),
+    ('Hikvision Digital Technolgy', VendorMatch(index=-1, kind='none', via='Hangzhou Hikvision Digital Technology Co., Ltd.', score=84.375, reason='', warning="vendor_name: 'Hikvision Digital Technolgy' is 84% similar to registry vendor 'Hikvision' ('Hangzhou Hikvision Digital Technology Co., Ltd.'), below the 92% needed to match; scored as a vendor outside the registry")),
+    ('Alibaba Clowd', VendorMatch(index=8, kind='fuzzy', via='Alibaba Cloud', score=92.3076923076923, reason="fuzzy match: 'alibaba clowd' is 92% similar to 'Alibaba Cloud' (rapidfuzz token_sort_ratio on normalised names; 92% needed)", warning='')),
+    ('CloudWalk IBM', VendorMatch(index=-1, kind='none', via='', score=0.0, reason='', warning="vendor_name: 'CloudWalk IBM' matches registry vendors 'CloudWalk' and 'IBM' equally; scored as a vendor outside the registry")),
+    ('Crypto Technologies', VendorMatch(index=-1, kind='none', via='', score=0.0, reason='', warning="vendor_name: 'Crypto Technologies' matches registry vendors 'Crypto AG (historic)' and 'Crypto International' equally; scored as a vendor outside the registry")),
+    ('China Electronics Technology Corp', VendorMatch(index=-1, kind='none', via='', score=0.0, reason='', warning="vendor_name: 'China Electronics Technology Corp' matches registry vendors 'CETC' and 'China Electronics Corporation (CEC)' equally; scored as a vendor outside the registry")),
+    ('Microsoft Azure Cloud', VendorMatch(index=-1, kind='none', via='', score=0.0, reason='', warning='')),
+    ('Z', VendorMatch(index=-1, kind='none', via='', score=0.0, reason='', warning='')),
+    ('', VendorMatch(index=-1, kind='none', via='', score=0.0, reason='', warning='')),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), RESOLUTIONS, ids=[name or "empty" for name, _ in RESOLUTIONS])
+def test_each_way_a_name_resolves_is_pinned_whole(name: str, expected: VendorMatch) -> None:
+    reference = vendorrisk.load_rules().reference
+    reference.__dict__.pop("_matched", None)  # resolve afresh, not from the memo
+    assert reference.resolve_vendor(name) == expected
