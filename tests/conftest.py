@@ -27,16 +27,17 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("mutation", derandomize=True, max_examples=30, deadline=None, database=None)
 
 
-# Under mutmut every test runs in a process forked after the whole selection ran once, so the
-# per-pack tables, parse caches and resolved vendor names are already filled: a mutated table
-# builder, parser or name matcher would never run. Empty them before each test there (mutmut
-# sets MUTANT_UNDER_TEST); a normal run keeps them, as users do.
+# Under mutmut every test session runs in a process forked after the whole selection ran once,
+# so the per-pack tables, parse caches and resolved vendor names are already filled: a mutated
+# table builder, parser or name matcher would never run. Empty them when such a session starts
+# (mutmut sets MUTANT_UNDER_TEST), before any fixture of any scope uses them; a normal run keeps
+# them, as users do.
 import os  # noqa: E402
 
 import pytest  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _fresh_tables_under_mutmut() -> None:
     if os.environ.get("MUTANT_UNDER_TEST"):
         from vendorrisk import scoring, validate

@@ -494,3 +494,29 @@ def test_floors_apply_in_a_pack_without_caps(tmp_path: Path) -> None:
     result = _score(rules=pack, vendor_name="Microsoft", vendor_country="US", data_categories="health", records=1000)
     assert _base_score(pack, vendor_name="Microsoft", vendor_country="US", data_categories="health", records=1000) < 50
     assert (result.score, result.reasons) == (50.0, (floor,))
+
+
+# --- pack parameters the default values do not exercise -----------------------------------------
+
+
+def test_a_category_weighing_exactly_the_linkage_threshold_is_linked(tmp_path: Path) -> None:
+    pack = _pack_file(tmp_path, "edge", "[parameters.sensitivity.weights]\neducation = 0.5\n")
+    # education (0.5, at the threshold) and location (0.75): two linked categories
+    assert _score(rules=pack, data_categories="education;location").sensitivity == pytest.approx(0.85, abs=1e-9)
+
+
+def test_unknown_categories_span_every_category_at_the_high_end(tmp_path: Path) -> None:
+    """The high end assumes every category, whichever of them weighs most (here health alone)."""
+    low = "\n".join(f"{c} = 0.1" for c in ("biometric", "defense", "law_enforcement", "identity", "telecom_metadata", "tax",
+                                             "financial", "legal", "social_welfare", "location", "education"))  # fmt: skip
+    pack = _pack_file(tmp_path, "health_only", f"[parameters.sensitivity.weights]\n{low}\n")
+    unknown, health = _score(rules=pack, data_categories=None), _score(rules=pack, data_categories="health")
+    assert unknown.score_high >= health.score > _score(rules=pack, data_categories="tax").score
+
+
+def test_a_pack_may_rate_governance_by_status_only(tmp_path: Path) -> None:
+    pack = _pack_file(tmp_path, "status", "[parameters.governance]\nuse_total = false\n")
+    weights = pack.model.parameters.governance.status_weights
+    status, _ = _fh("PG")
+    assert _score(rules=pack).governance == pytest.approx(weights[status], abs=5e-4)
+    assert _score().governance != pytest.approx(weights[status], abs=5e-4)
