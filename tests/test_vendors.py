@@ -284,3 +284,33 @@ def test_e_and_is_state_owned_with_a_sourced_holding() -> None:
 def test_every_shipped_restriction_and_vendor_date_is_real() -> None:
     for entry in PACK.model.restrictions:
         assert dt.date(1990, 1, 1) < entry.listed <= dt.date(2026, 12, 31)
+
+
+def test_a_restriction_holds_from_its_listing_day_until_the_day_before_delisting() -> None:
+    entry = next(e for e in PACK.model.restrictions if e.delisted is not None)
+    vendor = PACK.reference.match_vendor(entry.vendor)
+
+    def ids(day: dt.date) -> set[str]:
+        return {e.id for e in PACK.reference.restrictions_of(vendor, day)}
+
+    def counted(day: dt.date) -> float:
+        return float(PACK.reference.restricting_states(np.array([vendor], dtype=np.int32), np.array([day], dtype="datetime64[D]"))[0])
+
+    day = dt.timedelta(days=1)
+    assert entry.id not in ids(entry.listed - day) and entry.id in ids(entry.listed)
+    assert entry.id in ids(entry.delisted - day) and entry.id not in ids(entry.delisted)
+    assert all(e.vendor == entry.vendor for e in PACK.reference.restrictions_of(vendor, entry.listed))
+    assert PACK.reference.restrictions_of(-1, entry.listed) == []
+    assert counted(entry.listed) >= 1 and counted(dt.date(1990, 1, 1)) == 0
+
+
+def test_every_restricted_vendor_counts_from_its_first_listing_day() -> None:
+    firsts: dict[str, dt.date] = {}
+    for entry in PACK.model.restrictions:
+        firsts[entry.vendor] = min(entry.listed, firsts.get(entry.vendor, entry.listed))
+    vendors = np.array([PACK.reference.match_vendor(name) for name in firsts], dtype=np.int32)
+    days = np.array(list(firsts.values()), dtype="datetime64[D]")
+    on = PACK.reference.restricting_states(vendors, days)
+    before = PACK.reference.restricting_states(vendors, days - np.timedelta64(1, "D"))
+    assert (on >= 1).all() and (before == 0).all()
+    assert 0 in vendors.tolist()  # the registry's first vendor is among them
