@@ -12,7 +12,7 @@ import pytest
 import vendorrisk
 from vendorrisk._arrays import SMALL
 from vendorrisk.errors import InputError
-from vendorrisk.schema import FIELDS
+from vendorrisk.schema import FIELD_BY_NAME, FIELDS
 from vendorrisk.validate import DATE_FORMAT, FUTURE_TOLERANCE_DAYS, NO_CATEGORY, Inputs, check_as_of, parse_date, validate
 
 TODAY = dt.date(2026, 12, 4)
@@ -319,3 +319,18 @@ def test_the_run_date_given_decides_what_is_in_the_future() -> None:
         cells = table(signed=["2000-03-01"] * rows)
         assert errors_of(cells, dt.date(2000, 1, 1)) == ["signed: 2000-03-01 is more than 31 days after the run date 2000-01-01"] * rows
         assert errors_of(cells, dt.date(2000, 2, 1)) == [""] * rows
+
+
+def test_uk_is_refused_with_a_hint_at_gb() -> None:
+    message = "'UK' is not an ISO 3166-1 alpha-2 country code; did you mean 'GB'?"
+    for rows in (1, SMALL + 1):
+        assert errors_of(table(vendor_country=["UK"] * rows)) == [f"vendor_country: {message}"] * rows
+
+
+def test_enum_values_read_case_hyphens_and_spaces_alike() -> None:
+    cells = ["In-Country", " in country ", "IN_COUNTRY", "in-country"]
+    for rows in (len(cells), SMALL + 4):
+        inputs = validate(table(hosting=(cells * rows)[:rows], operator=(["Third Party", "third-party"] * rows)[:rows]), TODAY)
+        assert inputs.known["hosting"].all() and inputs.known["operator"].all()
+        assert set(inputs.columns["hosting"].tolist()) == {FIELD_BY_NAME["hosting"].values.index("in_country")}
+        assert set(inputs.columns["operator"].tolist()) == {FIELD_BY_NAME["operator"].values.index("third_party")}
