@@ -631,6 +631,13 @@ def test_condition_fields_are_exactly_this_table() -> None:
         ("(yield from legal_reach)", "YieldFrom is not allowed in conditions"),
         ("(legal_reach > 0) + 1 > 1", "expected a number, got 'legal_reach > 0'"),
         ("legal_reach / 0 > 1", "division by zero"),
+        ("records in [1, 2]", "'records' is a number field; e.g. records >= 0.5"),
+        ("customer_held_keys + 1 > 2", "'customer_held_keys' is a bool field, not a number; e.g. customer_held_keys"),
+        (
+            "operator in 'vendor'",
+            "'in' takes a field and a list, e.g. service_type in ['cloud_hosting', 'data_center'], or a value and "
+            "data_categories, e.g. 'health' in data_categories; got 'operator' in \"'vendor'\"",
+        ),
         ("1 in data_categories", "write 'value' in data_categories, with a quoted value on the left"),
         (
             "'health' in records",
@@ -706,3 +713,20 @@ def test_conditions_sharing_a_program_keep_their_own_tests(texts: tuple[str, ...
     for row, condition in zip(together, conditions):
         assert row.tolist() == condition(env, 4).tolist()
     assert together[0].tolist() != together[1].tolist()
+
+
+def test_python_truth_constants_and_negated_groups_evaluate() -> None:
+    env = {"operator": codes("operator", "vendor", "customer", "joint", dtype=np.int8), "legal_reach": numbers(0.2, 0.9, 0.1)}
+    assert run("True", env, 3) == [True, True, True]
+    assert run("False", env, 3) == [False, False, False]
+    assert run("not (operator == 'vendor' or legal_reach > 0.5)", env, 3) == [False, False, True]
+    assert run("not (operator == 'joint' and legal_reach < 0.5)", env, 3) == [True, True, False]
+
+
+def test_max_nodes_is_inclusive() -> None:
+    """A condition of exactly MAX_NODES syntax nodes compiles; one more is refused."""
+    exact = "not (" + " or ".join(["legal_reach > 0"] * 39) + ")"
+    assert len(list(ast.walk(ast.parse(exact, mode="eval")))) == MAX_NODES
+    assert compile_condition(exact, FIELDS).direction is Direction.DOWN
+    with pytest.raises(ExpressionError, match=rf"^condition has more than {MAX_NODES} syntax nodes$"):
+        compile_condition("not " + exact, FIELDS)

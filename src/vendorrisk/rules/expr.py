@@ -61,7 +61,6 @@ Column: TypeAlias = NDArray[np.float64]
 #: Longest condition text and largest syntax tree a pack may hold (keeps compile and evaluation bounded).
 MAX_LENGTH: Final = 2000
 MAX_NODES: Final = 200
-MAX_LITERALS: Final = 300
 
 
 class Direction(enum.IntFlag):
@@ -675,8 +674,6 @@ class _Compiler:
                     finite = False
                 if not finite:
                     raise ExpressionError("a number in the condition is too large (not finite as a float)")
-            if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(node.elts) > MAX_LITERALS:
-                raise ExpressionError(f"a list in a condition may hold at most {MAX_LITERALS} values")
         root = self.cond(tree.body)
         return Condition(text, frozenset(self.used), root.direction, root, Program([root]))
 
