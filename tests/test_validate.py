@@ -334,3 +334,9 @@ def test_enum_values_read_case_hyphens_and_spaces_alike() -> None:
         assert inputs.known["hosting"].all() and inputs.known["operator"].all()
         assert set(inputs.columns["hosting"].tolist()) == {FIELD_BY_NAME["hosting"].values.index("in_country")}
         assert set(inputs.columns["operator"].tolist()) == {FIELD_BY_NAME["operator"].values.index("third_party")}
+
+
+def test_empty_parts_of_a_category_list_are_skipped_not_the_end() -> None:
+    inputs = validate(table(data_categories=["health;;tax", ";tax", "tax;"]), TODAY)
+    tax, health = (1 << FIELD_BY_NAME["data_categories"].values.index(c) for c in ("tax", "health"))
+    assert inputs.columns["data_categories"].tolist() == [tax | health, tax, tax]

@@ -118,12 +118,8 @@ def _parse_country_uncached(text: str) -> tuple[int, str | None]:
     code = text.strip().upper()
     if code in COUNTRY_INDEX:
         return COUNTRY_INDEX[code], None
-    by_name = {name.casefold(): iso for iso, name in country_names().items()}
-    hint = (
-        f"; did you mean {by_name[text.strip().casefold()]!r}?" if text.strip().casefold() in by_name
-        else "; did you mean 'GB'?" if code == "UK"
-        else ""
-    )
+    by_name = {name.casefold(): iso for iso, name in country_names().items()}  # GB's name is "UK": a hint at GB
+    hint = f"; did you mean {by_name[text.strip().casefold()]!r}?" if text.strip().casefold() in by_name else ""
     return _NOT_A_CODE, f"{text!r} is not an ISO 3166-1 alpha-2 country code{hint}"
 
 
