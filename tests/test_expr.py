@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+import vendorrisk
 from vendorrisk import ExpressionError, VendorRiskError
 from vendorrisk.rules.expr import (
     MAX_LENGTH,
@@ -730,3 +731,11 @@ def test_max_nodes_is_inclusive() -> None:
     assert compile_condition(exact, FIELDS).direction is Direction.DOWN
     with pytest.raises(ExpressionError, match=rf"^condition has more than {MAX_NODES} syntax nodes$"):
         compile_condition("not " + exact, FIELDS)
+
+
+def test_a_long_list_of_allowed_values_shows_the_first_twenty() -> None:
+    names = [vendor.name for vendor in vendorrisk.load_rules().model.vendors]
+    assert len(names) > 20
+    with pytest.raises(ExpressionError) as raised:
+        compile_condition("vendor == Huawei", condition_fields(names))
+    assert str(raised.value) == f"'vendor' is compared with Huawei; expected a quoted value (allowed: {', '.join(names[:20])}, ...)"

@@ -520,3 +520,25 @@ def test_a_pack_may_rate_governance_by_status_only(tmp_path: Path) -> None:
     status, _ = _fh("PG")
     assert _score(rules=pack).governance == pytest.approx(weights[status], abs=5e-4)
     assert _score().governance != pytest.approx(weights[status], abs=5e-4)
+
+
+# --- reach_country: the state behind legal reach, a known "none", or unknown ----------------------
+
+
+def test_reach_country_is_the_seat_when_the_seat_is_the_strongest_link(tmp_path: Path) -> None:
+    """SAP NS2: seat US (0.6) over a German parent; a rule on reach_country sees the seat's state."""
+    pack = _pack_file(tmp_path, "us", _rule("reached_by_us", "reach_country == 'US'", 'kind = "add", points = 1.0'))
+    result = _score(rules=pack, vendor_name="SAP NS2", vendor_country=None, vendor_parent_country=None)
+    assert "reached_by_us" in result.reasons
+
+
+def test_no_foreign_state_is_known_only_when_every_link_is_known(tmp_path: Path) -> None:
+    """A lowering rule on ``reach_country != 'CN'`` is sure for a domestic vendor whose links are all
+    known, and open (not at the point) when one link, here the financing state, is unknown; the two
+    contracts in one batch do not change each other's answer."""
+    pack = _pack_file(tmp_path, "none", _rule("not_china", "reach_country != 'CN'", 'kind = "add", points = -2.0'))
+    domestic = {"vendor_name": "Lao Digital Systems", "vendor_country": "LA", "buyer_country": "LA", "vendor_parent_country": "none"}
+    table = vendorrisk.score_table([{**BASE, **domestic, "financing_country": "none"}, {**BASE, **domestic, "financing_country": None}], rules=pack)
+    reasons = table.column("reasons").to_pylist()
+    assert "not_china" in reasons[0].split(";")
+    assert "not_china" not in reasons[1].split(";")
