@@ -117,7 +117,8 @@ def per_pack(build: Callable[[RulePack], T]) -> Callable[[RulePack], T]:
 
 def clear_tables() -> None:
     """Forget every memoised per-pack table (they are rebuilt on next use). For tests: a
-    mutation run clears them before each test, so a mutated builder is run, not its cached table."""
+    mutation run clears them as each test session starts, so a mutated builder is run, not its
+    cached table."""
     for memo in _MEMOS:
         memo.clear()
 

@@ -539,6 +539,6 @@ _CACHES: Final = (_parse_country, _parse_enum, _parse_categories, _parse_date, _
 
 def clear_caches() -> None:
     """Forget every cached parse (they are redone on next use). For tests: a mutation run clears
-    them before each test, so a mutated parser is run, not its cached answer."""
+    them as each test session starts, so a mutated parser is run, not its cached answer."""
     for cached in _CACHES:
         cached.cache_clear()
