@@ -188,3 +188,26 @@ def test_each_way_a_name_resolves_is_pinned_whole(name: str, expected: VendorMat
     reference = vendorrisk.load_rules().reference
     reference.__dict__.pop("_matched", None)  # resolve afresh, not from the memo
     assert reference.resolve_vendor(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Procter & Gamble Co.", "procter and gamble"),  # & reads "and"; a legal suffix goes
+        ("S.A. Holdings", "sa holdings"),  # dots go, not the letters
+        ("AT&T", "at and t"),
+        ("Acme Ltd", "acme"),
+        ("Ltd", "ltd"),  # a name that is only a legal form keeps it
+        ("PT", "pt"),
+        ("PT Telkom", "telkom"),  # a leading legal form goes from two words on
+    ],
+)
+def test_normalised_names(name: str, key: str) -> None:
+    assert normalise_name(name) == key
+
+
+def test_a_population_outside_its_years_is_the_nearest_year() -> None:
+    from vendorrisk.reference import PopulationEntry
+
+    entry = PopulationEntry(name="X", first_year=2000, count=[10, 20, 30])
+    assert [entry.in_year(year) for year in (1990, 2000, 2001, 2002, 2003, 2100)] == [10, 10, 20, 30, 30, 30]
