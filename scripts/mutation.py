@@ -66,32 +66,33 @@ def module_of(mutant: str) -> str:
     return mutant.removeprefix("vendorrisk.").split(".x")[0]
 
 
+def _row(label: str, mine: dict[str, str], judged: dict[str, str]) -> tuple[float, float]:
+    """Print one line of the table for these mutants; return its raw and adjusted scores."""
+    counts = Counter(mine.values())
+    detected = sum(counts[s] for s in DETECTED)
+    equivalent = sum(1 for name, status in mine.items() if name in judged and status not in DETECTED)
+    raw, adjusted = 100.0 * detected / len(mine), 100.0 * detected / (len(mine) - equivalent)
+    print(f"{label:<12}{len(mine):>8}{detected:>8}{counts['survived']:>9}{counts['no tests']:>9}{raw:>7.1f}%{equivalent:>7}{adjusted:>8.1f}%")
+    other = {status: count for status, count in counts.items() if status not in (*DETECTED, "survived", "no tests")}
+    if other:
+        print(f"{'':<12}not checked or other: {other}")
+    return raw, adjusted
+
+
 def report(statuses: dict[str, str], modules: tuple[str, ...], judged: dict[str, str]) -> bool:
-    """Print the table; True when every module meets both targets."""
-    header = f"{'module':<12}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'raw':>8}{'equiv.':>7}{'adjusted':>9}"
-    print(header)
+    """Print the table; True when every targeted module meets both targets."""
+    print(f"{'module':<12}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'raw':>8}{'equiv.':>7}{'adjusted':>9}")
     ok = True
-    stale = [name for name in judged if name in statuses and statuses[name] in DETECTED]
     for module in modules:
         mine = {name: status for name, status in statuses.items() if module_of(name) == module}
-        if not mine:
-            continue
-        counts = Counter(mine.values())
-        detected = sum(counts[s] for s in DETECTED)
-        equivalent = sum(1 for name, status in mine.items() if name in judged and status not in DETECTED)
-        raw = 100.0 * detected / len(mine)
-        adjusted = 100.0 * detected / (len(mine) - equivalent)
-        if module in TARGETED:
-            ok &= raw >= RAW_TARGET and adjusted >= ADJUSTED_TARGET
-        print(f"{module:<12}{len(mine):>8}{detected:>8}{counts['survived']:>9}{counts['no tests']:>9}{raw:>7.1f}%{equivalent:>7}{adjusted:>8.1f}%")
-        unchecked = len(mine) - detected - counts["survived"] - counts["no tests"]
-        if unchecked:
-            print(f"{'':<12}{unchecked} not checked or other: {dict(c for c in counts.items() if c[0] not in (*DETECTED, 'survived', 'no tests'))}")
-    total = {n: s for n, s in statuses.items() if module_of(n) in modules}
+        if mine:
+            raw, adjusted = _row(module, mine, judged)
+            if module in TARGETED:
+                ok &= raw >= RAW_TARGET and adjusted >= ADJUSTED_TARGET
+    total = {name: status for name, status in statuses.items() if module_of(name) in modules}
     if total:
-        detected = sum(1 for s in total.values() if s in DETECTED)
-        equivalent = sum(1 for n, s in total.items() if n in judged and s not in DETECTED)
-        print(f"{'all':<12}{len(total):>8}{detected:>8}{'':>18}{100.0 * detected / len(total):>7.1f}%{equivalent:>7}{100.0 * detected / (len(total) - equivalent):>8.1f}%")
+        _row("all", total, judged)
+    stale = [name for name in judged if statuses.get(name) in DETECTED]
     if stale:
         print(f"note: {len(stale)} mutants listed as equivalent are now killed; remove them from {EQUIVALENTS.relative_to(ROOT)}: {', '.join(stale[:5])}")
     return ok

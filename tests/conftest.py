@@ -45,6 +45,4 @@ def _fresh_tables_under_mutmut() -> None:
 
         scoring.clear_tables()
         validate.clear_caches()
-        for pack in loader._CACHE.values():  # each loaded pack's memos of vendor names and rating tables
-            for memo in ("_matched", "_usable_by_age"):
-                pack.reference.__dict__.get(memo, {}).clear()
+        loader.forget_memos()

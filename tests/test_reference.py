@@ -186,7 +186,7 @@ RESOLUTIONS: list[tuple[str, VendorMatch]] = [
 @pytest.mark.parametrize(("name", "expected"), RESOLUTIONS, ids=[name or "empty" for name, _ in RESOLUTIONS])
 def test_each_way_a_name_resolves_is_pinned_whole(name: str, expected: VendorMatch) -> None:
     reference = vendorrisk.load_rules().reference
-    reference.__dict__.pop("_matched", None)  # resolve afresh, not from the memo
+    reference.forget_memos()  # resolve afresh, not from the memo
     assert reference.resolve_vendor(name) == expected
 
 
@@ -211,3 +211,13 @@ def test_a_population_outside_its_years_is_the_nearest_year() -> None:
 
     entry = PopulationEntry(name="X", first_year=2000, count=[10, 20, 30])
     assert [entry.in_year(year) for year in (1990, 2000, 2001, 2002, 2003, 2100)] == [10, 10, 20, 30, 30, 30]
+
+
+def test_forgetting_the_memos_resolves_and_tabulates_afresh() -> None:
+    reference = vendorrisk.load_rules().reference
+    match, ratings = reference.resolve_vendor("Huawei"), reference.usable_ratings(5)
+    assert reference.resolve_vendor("Huawei") is match and reference.usable_ratings(5) is ratings  # memoised
+    reference.forget_memos()
+    again, fresh = reference.resolve_vendor("Huawei"), reference.usable_ratings(5)
+    assert again == match and again is not match
+    assert fresh is not ratings and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(fresh[1:], ratings[1:]))

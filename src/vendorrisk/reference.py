@@ -393,6 +393,12 @@ class Reference:
     def _matched(self) -> dict[str, VendorMatch]:
         return {}
 
+    def forget_memos(self) -> None:
+        """Forget the memoised vendor-name resolutions and rating tables (rebuilt on next use).
+        For tests: a mutation run calls it as each test session starts (docs/testing.md)."""
+        for memo in ("_matched", "_usable_by_age"):
+            self.__dict__.pop(memo, None)
+
     def match_vendor(self, name: str) -> int:
         """Index of the registry vendor a name refers to, or ``-1`` when none matches (memoised)."""
         return self.resolve_vendor(name).index

@@ -132,6 +132,12 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RulePack:
     return _CACHE[key]
 
 
+def forget_memos() -> None:
+    """:meth:`~vendorrisk.reference.Reference.forget_memos` for every loaded pack (tests only)."""
+    for pack in _CACHE.values():
+        pack.reference.forget_memos()
+
+
 def _pack_files(target: Path) -> list[Path]:
     if target.is_dir():
         files = sorted(target.glob("*.toml"))
